@@ -20,6 +20,7 @@ export { createSeededRandom, randomIndex } from "./ports/random.js";
 // --- records ---
 export type { ExtraFields, InstanceRecord, ModelRecord, VModelRecord } from "./records/types.js";
 export { bytesToUnits, UNIT_SIZE_BYTES } from "./records/types.js";
+export type { RecordCodec } from "./records/codec.js";
 
 // --- records: codecs (issue 3) ---
 
