@@ -1,0 +1,146 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type GatewayConfig, loadConfig } from "./config.js";
+
+function ok(env: Record<string, string>, argv: string[] = []): GatewayConfig {
+  const result = loadConfig({ env, argv });
+  if (result.kind !== "ok") throw new Error(JSON.stringify(result));
+  return result.config;
+}
+
+function errors(env: Record<string, string>, argv: string[] = []): readonly string[] {
+  const result = loadConfig({ env, argv });
+  if (result.kind !== "invalid") throw new Error(`expected invalid, got ${result.kind}`);
+  return result.errors;
+}
+
+describe("loadConfig()", () => {
+  it("has the original's defaults with the embedded store", () => {
+    const config = ok({});
+    expect(config.store.store).toEqual({ kind: "embedded", dataDir: ".modelmesh-data" });
+    expect(config.store.kvPrefix).toBe("tas-runtime");
+    expect(config.transport).toMatchObject({
+      grpcPort: 8033,
+      internalPort: 8080,
+      probePort: 8089,
+      prestopPort: 8090,
+    });
+    expect(config.transport.maxMessageBytes).toBe(16 * 1024 * 1024);
+    expect(config.runtime.management).toBe("auto");
+    expect(config.runtime.startupTimeoutMs).toBe(180_000);
+    expect(config.behaviour).toMatchObject({
+      shutdownTimeoutMs: 30_000,
+      loadFailureExpiryMs: 900_000,
+      scaleUpRpmThreshold: 2000,
+    });
+    expect(config.dataplane).toEqual({ rpcConfigs: {}, allowOtherRpcs: true });
+    expect(config.identity.serviceName).toBe("modelmesh");
+  });
+
+  it("reads the original's env names, deprecated aliases and flags (flags win)", () => {
+    const result = loadConfig({
+      env: {
+        TAS_SVC_GRPC_PORT: "9000",
+        KV_STORE: "etcd:http://127.0.0.1:2379",
+        MM_SERVICE_NAME: "svc",
+        INTERNAL_GRPC_PORT: "8001",
+      },
+      argv: ["--internal-port=9100", "--labels", "gpu, a100,gpu"],
+    });
+    expect(result.kind).toBe("ok");
+    if (result.kind !== "ok") return;
+    expect(result.config.transport.grpcPort).toBe(9000);
+    expect(result.config.transport.internalPort).toBe(9100);
+    expect(result.config.identity.labels).toEqual(["a100", "gpu"]);
+    expect(result.config.store.store).toEqual({ kind: "etcd", spec: "http://127.0.0.1:2379" });
+    expect(result.config.runtime.management).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8001 });
+    expect(result.warnings).toContain("TAS_SVC_GRPC_PORT is deprecated; use MM_SVC_GRPC_PORT");
+  });
+
+  it.each([
+    [{ MM_INSTANCE_ID: "abc" }, "abc"],
+    [{ WKUBE_POD_NAME: "modelmesh-serving-7d9f8c6b5-x2k4p" }, "f8c6b5-x2k4p"],
+  ])("derives the instance id from %j", (env, id) => {
+    expect(ok(env).identity.instanceId).toBe(id);
+  });
+
+  it("reports every problem at once", () => {
+    const found = errors(
+      {
+        MM_SVC_GRPC_PORT: "80x",
+        MM_PROBE_PORT: "99999",
+        KV_STORE: "etcd:http://x:2379",
+        INTERNAL_GRPC_PORT: "8085",
+        INTERNAL_GRPC_SOCKET_PATH: "/tmp/s",
+        MM_LOG_REQUEST_HEADERS: "{}",
+        MM_DATAPLANE_CONFIG: '{"rpcConfigs": {}, "bogus": 1}',
+        MM_INSTANCE_ID: "a,b",
+      },
+      ["--nope=1"],
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'MM_SVC_GRPC_PORT="80x": must be a whole number',
+        'MM_PROBE_PORT="99999": must be between 1 and 65535',
+        "MM_SERVICE_NAME is required when KV_STORE is etcd",
+        "INTERNAL_GRPC_PORT and INTERNAL_GRPC_SOCKET_PATH are mutually exclusive; set one",
+        'MM_LOG_REQUEST_HEADERS="{}": must name at least one header',
+        'MM_DATAPLANE_CONFIG="{\\"rpcConfigs\\": {}, \\"bogus\\": 1}": unknown properties bogus',
+        "MM_INSTANCE_ID=\"a,b\": must not contain ','",
+        "unknown option --nope (see --help)",
+      ]),
+    );
+    expect(found).toHaveLength(8);
+  });
+
+  it("rejects clashing ports and unsupported stores", () => {
+    expect(errors({ MM_PROBE_PORT: "8033" })).toContain(
+      "MM_SVC_GRPC_PORT and MM_PROBE_PORT are both 8033; each port must differ",
+    );
+    expect(errors({ KV_STORE: "zookeeper:x:2181" })).toContain(
+      "KV_STORE: ZooKeeper is not supported; use etcd:<endpoints>",
+    );
+    expect(errors({ KV_READ_ONLY: "true" })[0]).toMatch(/read-only/);
+  });
+
+  it("reads the dataplane config from a file and validates it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mm-config-"));
+    const good = join(dir, "good.json");
+    writeFileSync(
+      good,
+      JSON.stringify({ rpcConfigs: { "mmesh.ExamplePredictor/predict": { idExtractionPath: [1] } } }),
+    );
+    expect(ok({ MM_DATAPLANE_CONFIG_PATH: good }).dataplane).toEqual({
+      rpcConfigs: { "mmesh.ExamplePredictor/predict": { idExtractionPath: [1], vModelId: false } },
+      allowOtherRpcs: false,
+    });
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, "{");
+    expect(errors({ MM_DATAPLANE_CONFIG_PATH: bad })[0]).toMatch(/bad\.json: is not valid JSON/);
+    expect(errors({ MM_DATAPLANE_CONFIG_PATH: join(dir, "missing.json") })[0]).toMatch(/cannot read/);
+  });
+
+  it("freezes the result", () => {
+    const config = ok({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.transport)).toBe(true);
+  });
+
+  it("prints help listing every option", () => {
+    const result = loadConfig({ env: {}, argv: ["--help"] });
+    expect(result.kind).toBe("help");
+    if (result.kind === "help") {
+      expect(result.text).toContain("--port  MM_SVC_GRPC_PORT | TAS_SVC_GRPC_PORT (default 8033)");
+      expect(result.text).toContain("KV_STORE");
+    }
+  });
+
+  it("warns about recognised options it does not implement yet", () => {
+    const result = loadConfig({ env: { MM_PAYLOAD_PROCESSORS: "logger://*" }, argv: [] });
+    expect(result.kind === "ok" && result.warnings).toContain(
+      "MM_PAYLOAD_PROCESSORS is not supported by this version yet and is ignored",
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import { integer, port, text } from "../parsers.js";
+import type { ConfigReader } from "../reader.js";
+
+/** A runtime endpoint: TCP on localhost or a Unix socket. */
+export type RuntimeEndpoint =
+  | { readonly kind: "tcp"; readonly host: string; readonly port: number }
+  | { readonly kind: "uds"; readonly path: string };
+
+/** How to reach the co-located model runtime. */
+export interface RuntimeSection {
+  /** Management endpoint; "auto" tries TCP localhost:8085 and UDS /tmp/mmesh/grpc.sock. */
+  readonly management: RuntimeEndpoint | "auto";
+  /** Separate inference endpoint; absent = the management one. */
+  readonly serving?: RuntimeEndpoint;
+  /** `MM_RUNTIME_STARTUP_TIMEOUT_MS`: give up waiting for the runtime to be READY after this long. */
+  readonly startupTimeoutMs: number;
+  /** `MM_RUNTIME_POLL_INTERVAL_MS`: how often to ask the runtime for its status during startup. */
+  readonly startupPollIntervalMs: number;
+}
+
+function endpoint(
+  r: ConfigReader,
+  names: { port: string; socket: string; what: string },
+): RuntimeEndpoint | undefined {
+  const tcp = r.read({ env: names.port, description: `runtime ${names.what} TCP port on localhost` }, port);
+  const uds = r.read({ env: names.socket, description: `runtime ${names.what} Unix socket path` }, text);
+  if (tcp !== undefined && uds !== undefined) {
+    r.fail(`${names.port} and ${names.socket} are mutually exclusive; set one`);
+  }
+  if (tcp !== undefined) return { kind: "tcp", host: "127.0.0.1", port: tcp };
+  if (uds !== undefined) return { kind: "uds", path: uds };
+  return undefined;
+}
+
+/** Reads the runtime endpoint options (§8.1 of the behaviour reference). */
+export function readRuntimeSection(r: ConfigReader): RuntimeSection {
+  const management = endpoint(r, {
+    port: "INTERNAL_GRPC_PORT",
+    socket: "INTERNAL_GRPC_SOCKET_PATH",
+    what: "management",
+  });
+  const serving = endpoint(r, {
+    port: "INTERNAL_SERVING_GRPC_PORT",
+    socket: "INTERNAL_SERVING_GRPC_SOCKET_PATH",
+    what: "inference",
+  });
+  return {
+    management: management ?? "auto",
+    ...(serving ? { serving } : {}),
+    startupTimeoutMs: r.read(
+      {
+        env: "MM_RUNTIME_STARTUP_TIMEOUT_MS",
+        description: "how long to wait for the runtime to be READY (ms)",
+        default: 180_000,
+      },
+      integer(100),
+    ),
+    startupPollIntervalMs: r.read(
+      {
+        env: "MM_RUNTIME_POLL_INTERVAL_MS",
+        description: "runtime status poll interval during startup (ms)",
+        default: 2000,
+      },
+      integer(10),
+    ),
+  };
+}

@@ -1,0 +1,77 @@
+import { text } from "../parsers.js";
+import type { ConfigReader } from "../reader.js";
+
+/** Which KV store holds the mesh's shared state. */
+export type StoreConfig =
+  | {
+      /** Durable single-process store on local disk (default when `KV_STORE` is unset). */
+      readonly kind: "embedded";
+      readonly dataDir: string;
+    }
+  | {
+      /** etcd: the `<config>` part of `KV_STORE=etcd:<config>` (endpoints or a JSON file path). */
+      readonly kind: "etcd";
+      readonly spec: string;
+    };
+
+/** Store settings. */
+export interface StoreSection {
+  readonly store: StoreConfig;
+  /** `MM_KVSTORE_PREFIX`: first key segment; never change it for an existing deployment. */
+  readonly kvPrefix: string;
+  /** `MM_KV_SESSION_TTL_MS`: lease TTL of this instance's ephemeral keys. */
+  readonly sessionTtlMs: number;
+}
+
+const prefix = (raw: string) =>
+  /^[^\s/]+$/.test(raw.trim())
+    ? { ok: true as const, value: raw.trim() }
+    : { ok: false as const, error: "must be non-empty without whitespace or '/'" };
+
+/** Reads `KV_STORE`, `MM_DATA_DIR`, `MM_KVSTORE_PREFIX` and the session TTL. */
+export function readStoreSection(r: ConfigReader): StoreSection {
+  const kvStore = r.read(
+    {
+      env: "KV_STORE",
+      flag: "kv-store",
+      description:
+        "etcd:<endpoints>[;rootPrefix=x] or etcd:<path to JSON config>; unset = the embedded store",
+    },
+    text,
+  );
+  const dataDir = r.read(
+    { env: "MM_DATA_DIR", description: "directory of the embedded store", default: ".modelmesh-data" },
+    text,
+  );
+  const zookeeper = r.read({ env: "ZOOKEEPER", description: "not supported (use etcd)" }, text);
+  if (zookeeper !== undefined) r.fail("ZOOKEEPER: ZooKeeper is not supported; set KV_STORE=etcd:<endpoints>");
+  const kvPrefix = r.read(
+    { env: "MM_KVSTORE_PREFIX", description: "first segment of every KV key", default: "tas-runtime" },
+    prefix,
+  );
+  const sessionTtlMs = r.read(
+    {
+      env: "MM_KV_SESSION_TTL_MS",
+      description: "lease TTL of this instance's ephemeral keys (ms)",
+      default: 20_000,
+    },
+    (raw) => {
+      const n = Number(raw);
+      return Number.isInteger(n) && n >= 1000
+        ? { ok: true, value: n }
+        : { ok: false, error: "must be ≥ 1000" };
+    },
+  );
+  return { store: parseKvStore(r, kvStore, dataDir), kvPrefix, sessionTtlMs };
+}
+
+function parseKvStore(r: ConfigReader, kvStore: string | undefined, dataDir: string): StoreConfig {
+  if (kvStore === undefined) return { kind: "embedded", dataDir };
+  if (kvStore.startsWith("etcd:") && kvStore.length > 5) return { kind: "etcd", spec: kvStore.slice(5) };
+  if (kvStore.startsWith("zookeeper:")) {
+    r.fail("KV_STORE: ZooKeeper is not supported; use etcd:<endpoints>");
+  } else {
+    r.fail(`KV_STORE=${JSON.stringify(kvStore)}: must be etcd:<endpoints> or etcd:<path to JSON config>`);
+  }
+  return { kind: "embedded", dataDir };
+}

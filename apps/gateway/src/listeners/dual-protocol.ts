@@ -1,0 +1,114 @@
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+
+// Every HTTP/2 cleartext connection with prior knowledge starts with this preface (RFC 9113 §3.4).
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** A request handler that serves both protocol versions (what Connect's node adapter produces). */
+export type DualHandler = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => void;
+
+/** Options for {@link listenDualProtocol}. */
+export interface DualProtocolOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly handler: DualHandler;
+  /** Largest header block accepted, bytes (`MM_SVC_GRPC_MAX_HEADERS_SIZE`). */
+  readonly maxHeaderBytes: number;
+  /** Close connections older than this (ms); null = never. */
+  readonly maxConnectionAgeMs?: number | null;
+  /** After the age limit, time given to in-flight calls before the connection is destroyed (ms). */
+  readonly maxConnectionAgeGraceMs?: number | null;
+}
+
+/** The running listener. */
+export interface DualProtocolServer {
+  readonly port: number;
+  /** The HTTP/2 server (for session-level settings and tests). */
+  readonly http2: Http2Server;
+  /** Stops accepting connections; resolves once all are closed or `graceMs` passed. */
+  close(graceMs: number): Promise<void>;
+}
+
+function routeSocket(socket: Socket, h2: Http2Server, h1: ReturnType<typeof createHttp1Server>): void {
+  // Read until the bytes either stop matching the HTTP/2 preface or match all of it, so a
+  // preface split across TCP segments (or "PUT" vs "PRI") is never misrouted.
+  let head = Buffer.alloc(0);
+  const onReadable = () => {
+    for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
+      head = Buffer.concat([head, chunk]);
+    }
+    const n = Math.min(head.length, H2_PREFACE.length);
+    const matches = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (matches && head.length < H2_PREFACE.length) return;
+    socket.off("readable", onReadable);
+    socket.unshift(head);
+    (matches ? h2 : h1).emit("connection", socket);
+  };
+  socket.on("readable", onReadable);
+}
+
+/**
+ * Listens on one plaintext port for HTTP/2 (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect JSON,
+ * gRPC-Web) at the same time, by reading the first bytes of each connection.
+ */
+export async function listenDualProtocol(options: DualProtocolOptions): Promise<DualProtocolServer> {
+  const h2 = createHttp2Server(
+    { maxSessionMemory: 64, settings: { maxHeaderListSize: options.maxHeaderBytes } },
+    options.handler,
+  );
+  const h1 = createHttp1Server(
+    { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: 60_000 },
+    options.handler,
+  );
+  const sessions = new Set<ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    if (options.maxConnectionAgeMs)
+      ageLimit(session, options.maxConnectionAgeMs, options.maxConnectionAgeGraceMs ?? null);
+  });
+  const net: NetServer = createNetServer({ pauseOnConnect: false }, (socket) => routeSocket(socket, h2, h1));
+  await new Promise<void>((resolve, reject) => {
+    net.once("error", reject);
+    net.listen(options.port, options.host, () => resolve());
+  });
+  const address = net.address();
+  return {
+    port: typeof address === "object" && address ? address.port : options.port,
+    http2: h2,
+    async close(graceMs) {
+      net.close();
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        h1.closeAllConnections();
+      }, graceMs);
+      await Promise.all([
+        new Promise<void>((r) => h2.close(() => r())),
+        new Promise<void>((r) => h1.close(() => r())),
+      ]);
+      clearTimeout(deadline);
+    },
+  };
+}
+
+function ageLimit(session: ServerHttp2Session, ageMs: number, graceMs: number | null): void {
+  // Like gRPC's MAX_CONNECTION_AGE: ask the client to reconnect (GOAWAY), let calls finish.
+  const timer = setTimeout(() => {
+    session.close();
+    if (graceMs !== null) setTimeout(() => session.destroy(), graceMs).unref();
+  }, ageMs);
+  timer.unref();
+  session.on("close", () => clearTimeout(timer));
+}
