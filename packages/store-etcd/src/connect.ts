@@ -1,0 +1,76 @@
+import { DEFAULT_SESSION_TTL_MS, type KvStore, type Logger, MeshError, noopLogger } from "@modelmesh/core";
+import { runEtcdCall } from "./call.js";
+import type { EtcdConnectionConfig } from "./connection-config.js";
+import { createEtcdClient } from "./etcd-client.js";
+import { EtcdKvStore } from "./etcd-store.js";
+import { KeyCodec } from "./keys.js";
+
+/** Default deadline of one store call: 10 s, as the original's etcd client (§1.1). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default limit of the start-up connection check. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** Options of {@link connectEtcdStore}. */
+export interface EtcdStoreOptions {
+  /** Where etcd is (from `parseEtcdKvStore(KV_STORE)`). */
+  readonly connection: EtcdConnectionConfig;
+  /** Deadline of a call when the caller gives none. Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
+  /** How long the start-up check may try to reach etcd. Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  readonly connectTimeoutMs?: number;
+  /** Session lease TTL when `openSession` is not given one. Default 20 000 ms. */
+  readonly sessionTtlMs?: number;
+  /** Keys per page when reading a table. Default 5000. */
+  readonly rangePageSize?: number;
+  /** Default: no-op. */
+  readonly logger?: Logger;
+}
+
+/** Key read by the start-up check (the original's dummy connection-test key). */
+const CONNECTION_TEST_KEY = "/__DUMMY_KEY_FOR_TESTING_CONNECTION";
+
+/**
+ * Connects to etcd and checks it answers (a count-only read of a dummy key, §1.1 / §9.1), retrying
+ * within `connectTimeoutMs`. If it cannot, the client is closed and this rejects with a
+ * `MeshError` (`STORE_UNAVAILABLE`) whose message starts with "Problem connecting to etcd: ".
+ */
+export async function connectEtcdStore(options: EtcdStoreOptions): Promise<KvStore> {
+  const logger = (options.logger ?? noopLogger).child({ component: "store-etcd" });
+  const client = createEtcdClient(options.connection);
+  const keys = new KeyCodec(options.connection.rootPrefix);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  try {
+    await runEtcdCall(
+      { defaultTimeoutMs: connectTimeoutMs },
+      (deadline) =>
+        client.kv.range(
+          { key: keys.encode(CONNECTION_TEST_KEY), count_only: true, serializable: true },
+          { deadline },
+        ),
+      { what: "connection check", idempotent: true, timeoutMs: connectTimeoutMs },
+    );
+  } catch (error) {
+    client.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    const endpoints = options.connection.endpoints.join(",");
+    throw new MeshError(
+      "STORE_UNAVAILABLE",
+      `Problem connecting to etcd: ${reason} (endpoints ${endpoints})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  logger.info(
+    { endpoints: options.connection.endpoints, rootPrefix: options.connection.rootPrefix },
+    "connected to etcd",
+  );
+  return new EtcdKvStore({
+    client,
+    keys,
+    logger,
+    policy: { defaultTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
+    pageSize: options.rangePageSize ?? 5000,
+    defaultSessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+  });
+}
