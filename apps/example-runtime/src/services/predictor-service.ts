@@ -1,0 +1,51 @@
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ExamplePredictor, PredictRequest } from "@modelmesh/proto";
+import type { Scored } from "../models/types.js";
+import type { RuntimeState } from "../runtime-state.js";
+import { modelIdOf, runTextCommand, withLoadedModel } from "./inference-call.js";
+
+/**
+ * The ExamplePredictor answer: the best category first, then the request's `modelName` as the
+ * second result (so tests can see what the mesh injected, as the original), then the other
+ * categories, best first.
+ */
+export function predictResults(scored: readonly Scored[], requestModelName: string): Scored[] {
+  const [best, ...rest] = scored;
+  return [...(best ? [best] : []), { category: requestModelName, confidence: 0 }, ...rest];
+}
+
+/** Runs one prediction for the model named by the headers or the request. */
+export async function predictFor(
+  state: RuntimeState,
+  request: PredictRequest,
+  context: { readonly headers: Headers; readonly signal: AbortSignal; readonly method: string },
+): Promise<{ modelId: string; results: Scored[] }> {
+  const modelId = modelIdOf(context.headers, request.modelName);
+  const call = { method: context.method, modelId, signal: context.signal };
+  return withLoadedModel(state, call, async (model) => {
+    await runTextCommand(state, request.text, call);
+    return { modelId, results: predictResults(model.predictText(request.text), request.modelName) };
+  });
+}
+
+function callOf(context: HandlerContext) {
+  return {
+    headers: context.requestHeader,
+    signal: context.signal,
+    method: `${context.service.typeName}/${context.method.name}`,
+  };
+}
+
+/** `mmesh.ExamplePredictor`: predict, and multiPredict (results keyed by model id, so merges add up). */
+export function predictorService(state: RuntimeState): ServiceImpl<typeof ExamplePredictor> {
+  return {
+    async predict(request, context) {
+      const { results } = await predictFor(state, request, callOf(context));
+      return { results };
+    },
+    async multiPredict(request, context) {
+      const { modelId, results } = await predictFor(state, request, callOf(context));
+      return { perModelResults: { [modelId]: { results } } };
+    },
+  };
+}

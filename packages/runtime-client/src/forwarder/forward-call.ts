@@ -1,0 +1,181 @@
+import { type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
+import { MeshError } from "@modelmesh/core";
+import { GrpcCode, grpcCodeForHttpStatus, grpcStatusOf } from "../grpc-status.js";
+import { MessageLimitScanner } from "./message-limit.js";
+import type { ErrorTranslator, ForwardHandle, ForwardSink } from "./types.js";
+
+/** What a call needs besides its stream. */
+export interface CallContext {
+  readonly method: string;
+  readonly endpointLabel: string;
+  readonly maxMessageBytes: number;
+  readonly translateError: ErrorTranslator;
+}
+
+/**
+ * One forwarded call. States: `waiting` (no response bytes delivered; headers held back),
+ * `streaming` (headers and data delivered), `done` (a terminal callback was made; later events
+ * are ignored).
+ */
+export class ForwardCall implements ForwardHandle {
+  readonly #sink: ForwardSink;
+  readonly #context: CallContext;
+  readonly #scanner: MessageLimitScanner;
+  #state: "waiting" | "streaming" | "done" = "waiting";
+  #stream: ClientHttp2Stream | undefined;
+  #heldHeaders: IncomingHttpHeaders | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #signal: AbortSignal | undefined;
+  #streamError: Error | undefined;
+
+  constructor(sink: ForwardSink, context: CallContext) {
+    this.#sink = sink;
+    this.#context = context;
+    this.#scanner = new MessageLimitScanner(context.maxMessageBytes);
+  }
+
+  /** Follows `stream`'s events; arms the deadline and the cancellation signal. */
+  attach(stream: ClientHttp2Stream, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    this.#stream = stream;
+    stream.on("response", this.#onResponse);
+    stream.on("data", this.#onData);
+    stream.on("trailers", this.#onTrailers);
+    stream.on("error", this.#onStreamError);
+    stream.on("close", this.#onClose);
+    if (timeoutMs !== undefined) this.#timer = setTimeout(this.#onDeadline, Math.max(0, timeoutMs));
+    if (signal !== undefined) {
+      this.#signal = signal;
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+  }
+
+  pause(): void {
+    this.#stream?.pause();
+  }
+
+  resume(): void {
+    this.#stream?.resume();
+  }
+
+  cancel(): void {
+    this.#onAbort();
+  }
+
+  /** Ends the call with `error`, resetting the stream (CANCEL) if it is still open. */
+  fail(error: MeshError): void {
+    if (this.#state === "done") return;
+    const started = this.#state === "streaming";
+    this.#finish();
+    const stream = this.#stream;
+    if (stream !== undefined && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    this.#sink.onError(error, started);
+  }
+
+  #finish(): void {
+    this.#state = "done";
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
+
+  #deliverHeaders(): void {
+    this.#state = "streaming";
+    this.#sink.onHeaders(this.#heldHeaders ?? {});
+  }
+
+  readonly #onResponse = (headers: IncomingHttpHeaders): void => {
+    if (this.#state !== "waiting") return;
+    const httpStatus = Number(headers[":status"]);
+    if (httpStatus !== 200) {
+      const code = grpcCodeForHttpStatus(httpStatus);
+      this.fail(
+        this.#context.translateError(this.#context.method, { code, message: `HTTP status ${httpStatus}` }),
+      );
+      return;
+    }
+    if (headers["grpc-status"] !== undefined) {
+      this.#onTrailersOnly(headers);
+      return;
+    }
+    this.#heldHeaders = headers;
+  };
+
+  /** A trailers-only response: the status came in the headers, with no body. */
+  #onTrailersOnly(headers: IncomingHttpHeaders): void {
+    const status = grpcStatusOf(headers) ?? { code: GrpcCode.UNKNOWN, message: "" };
+    if (status.code !== GrpcCode.OK) {
+      this.fail(this.#context.translateError(this.#context.method, status));
+      return;
+    }
+    const { "grpc-status": grpcStatus, "grpc-message": grpcMessage, ...rest } = headers;
+    this.#heldHeaders = rest;
+    this.#deliverHeaders();
+    this.#finish();
+    this.#sink.onTrailers({
+      "grpc-status": grpcStatus,
+      ...(grpcMessage === undefined ? {} : { "grpc-message": grpcMessage }),
+    });
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#state === "done") return;
+    if (!this.#scanner.scan(chunk)) {
+      const { method, maxMessageBytes } = this.#context;
+      this.fail(
+        new MeshError(
+          "RUNTIME_ERROR",
+          `${method}: RESOURCE_EXHAUSTED: response message of ${this.#scanner.tooLongBytes} bytes exceeds the limit of ${maxMessageBytes} bytes`,
+          { grpcCode: GrpcCode.RESOURCE_EXHAUSTED },
+        ),
+      );
+      return;
+    }
+    if (this.#state === "waiting") this.#deliverHeaders();
+    this.#sink.onData(chunk);
+  };
+
+  readonly #onTrailers = (trailers: IncomingHttpHeaders): void => {
+    if (this.#state === "done") return;
+    const status = grpcStatusOf(trailers) ?? {
+      code: GrpcCode.UNKNOWN,
+      message: "trailers without grpc-status",
+    };
+    if (this.#state === "waiting" && status.code !== GrpcCode.OK) {
+      // No body was delivered: this is an error "before any response".
+      this.fail(this.#context.translateError(this.#context.method, status));
+      return;
+    }
+    if (this.#state === "waiting") this.#deliverHeaders();
+    this.#finish();
+    this.#sink.onTrailers(trailers);
+  };
+
+  readonly #onStreamError = (error: Error): void => {
+    this.#streamError = error;
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#state === "done") return;
+    const stream = this.#stream;
+    const rst = stream?.rstCode;
+    const why =
+      this.#streamError?.message ??
+      (rst !== undefined && rst !== 0 ? `stream reset (code ${rst})` : "stream closed");
+    this.fail(
+      new MeshError(
+        "INSTANCE_UNAVAILABLE",
+        `${this.#context.method}: connection to ${this.#context.endpointLabel} failed before the call completed: ${why}`,
+        { cause: this.#streamError },
+      ),
+    );
+  };
+
+  readonly #onDeadline = (): void => {
+    this.fail(new MeshError("DEADLINE_EXCEEDED", `${this.#context.method}: deadline exceeded`));
+  };
+
+  readonly #onAbort = (): void => {
+    this.fail(
+      new MeshError("CANCELLED", `${this.#context.method}: cancelled`, { cause: this.#signal?.reason }),
+    );
+  };
+}

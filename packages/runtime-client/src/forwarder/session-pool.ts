@@ -1,0 +1,112 @@
+import * as http2 from "node:http2";
+import { connect as connectSocket } from "node:net";
+import type { RuntimeEndpoint } from "../endpoints.js";
+
+/**
+ * Where HTTP/2 sessions go: a URL (`http://host:port`, or `https://` with TLS options) and options
+ * for `http2.connect` (e.g. `createConnection` for a Unix socket, certificates for TLS).
+ */
+export interface Http2Target {
+  readonly url: string;
+  readonly options?: http2.ClientSessionOptions | http2.SecureClientSessionOptions;
+  /** For messages, e.g. `localhost:8085` or `unix:/tmp/mmesh/grpc.sock`. */
+  readonly label: string;
+}
+
+/**
+ * The plaintext HTTP/2 target of a runtime endpoint (TCP, or a Unix socket). TCP connections
+ * disable Nagle's algorithm: a call's frames go out at once instead of waiting for the previous
+ * segment's ACK (measured: about half the per-call latency on loopback).
+ */
+export function http2TargetFor(endpoint: RuntimeEndpoint): Http2Target {
+  if (endpoint.t === "tcp") {
+    const { host, port } = endpoint;
+    return {
+      url: `http://${host}:${port}`,
+      options: { createConnection: () => connectSocket({ host, port, noDelay: true }) },
+      label: `${host}:${port}`,
+    };
+  }
+  const path = endpoint.path;
+  return {
+    url: "http://localhost",
+    options: { createConnection: () => connectSocket(path) },
+    label: `unix:${path}`,
+  };
+}
+
+/** Options for {@link Http2SessionPool}. */
+export interface SessionPoolOptions {
+  /** Sessions (connections) to spread calls over, round-robin. Default 1. */
+  readonly size?: number;
+  /** Per-stream and per-connection receive window, bytes. Default 8 MiB (large messages flow without stalls). */
+  readonly windowBytes?: number;
+  /** nghttp2 session memory cap, MB. Default 256 (several large messages in flight). */
+  readonly maxSessionMemoryMb?: number;
+}
+
+/**
+ * A fixed number of HTTP/2 client sessions to one target, connected lazily and replaced when
+ * they close, fail or receive GOAWAY (e.g. the runtime restarted): the next call reconnects.
+ */
+export class Http2SessionPool {
+  readonly target: Http2Target;
+  readonly #slots: (http2.ClientHttp2Session | undefined)[];
+  readonly #windowBytes: number;
+  readonly #maxSessionMemoryMb: number;
+  #next = 0;
+  #closed = false;
+
+  constructor(target: Http2Target, options: SessionPoolOptions = {}) {
+    this.target = target;
+    this.#slots = new Array(Math.max(1, options.size ?? 1)).fill(undefined);
+    this.#windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+    this.#maxSessionMemoryMb = options.maxSessionMemoryMb ?? 256;
+  }
+
+  /** A usable session, round-robin; connects or reconnects as needed. Throws once closed. */
+  session(): http2.ClientHttp2Session {
+    if (this.#closed) throw new Error(`session pool to ${this.target.label} is closed`);
+    const index = this.#next;
+    this.#next = (index + 1) % this.#slots.length;
+    const current = this.#slots[index];
+    if (current !== undefined && !current.closed && !current.destroyed) return current;
+    const session = this.#connect(index);
+    this.#slots[index] = session;
+    return session;
+  }
+
+  /** Forgets a session that turned out unusable, so the next call makes a new one. */
+  discard(session: http2.ClientHttp2Session): void {
+    const index = this.#slots.indexOf(session);
+    if (index >= 0) this.#slots[index] = undefined;
+    if (!session.destroyed) session.destroy();
+  }
+
+  /** Closes every session at once; calls in flight fail. */
+  close(): void {
+    this.#closed = true;
+    for (const session of this.#slots) session?.destroy();
+    this.#slots.fill(undefined);
+  }
+
+  #connect(index: number): http2.ClientHttp2Session {
+    // `noDelay` reaches net.connect for plain `http:` targets without their own createConnection.
+    const options: http2.ClientSessionOptions & { noDelay?: boolean } = {
+      noDelay: true,
+      ...this.target.options,
+      maxSessionMemory: this.#maxSessionMemoryMb,
+      settings: { enablePush: false, initialWindowSize: this.#windowBytes },
+    };
+    const session = http2.connect(this.target.url, options);
+    const forget = () => {
+      if (this.#slots[index] === session) this.#slots[index] = undefined;
+    };
+    session.on("connect", () => session.setLocalWindowSize(this.#windowBytes));
+    // Errors reach the calls on this session through their streams; the pool only forgets it.
+    session.on("error", forget);
+    session.on("goaway", forget);
+    session.on("close", forget);
+    return session;
+  }
+}
