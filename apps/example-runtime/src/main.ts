@@ -18,6 +18,10 @@ if (!parsed.ok) {
 }
 const log = stdoutEventLog();
 const runtime = await startExampleRuntime(parsed.config, log);
+// A barrier for tests reading the event lines: every line written before this signal arrived is
+// already in the pipe when "events-synced" shows up (see testkit's syncEvents()).
+let syncs = 0;
+process.on("SIGUSR2", () => log.event("events-synced", { n: ++syncs }));
 log.event("listening", {
   addresses: runtime.addresses.map((a) =>
     a.t === "tcp" ? `${parsed.config.host}:${a.port}` : `unix:${a.path}`,

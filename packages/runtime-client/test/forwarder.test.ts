@@ -263,6 +263,7 @@ describe("GrpcForwarder when the runtime goes away", () => {
     );
     const response = await forwardAndCollect(c.forwarder, predict("m", "back"));
     expect(predictAnswers(response.body)[0]?.results[0]?.category).toBe("classification for back by model m");
+    await restarted.syncEvents();
     expect(restarted.events("model-loaded")).toHaveLength(1);
   });
 });

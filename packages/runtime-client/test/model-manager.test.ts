@@ -25,8 +25,11 @@ const load = (c: RuntimeConnection, modelId: string, modelPath: string, signal?:
     modelPath,
     ...(signal === undefined ? {} : { signal }),
   });
-const events = (rt: TestExampleRuntime, event: string, modelId: string) =>
-  rt.events(event).filter((e) => e.modelId === modelId);
+/** The runtime's events of one model, after every line logged so far has been read. */
+const events = async (rt: TestExampleRuntime, event: string, modelId: string) => {
+  await rt.syncEvents();
+  return rt.events(event).filter((e) => e.modelId === modelId);
+};
 
 describe("RuntimeModelManager against the example runtime", () => {
   it("loads, sizes and unloads", async () => {
@@ -63,11 +66,11 @@ describe("RuntimeModelManager against the example runtime", () => {
       load(connection, "rc", "SIZE_1000_200_0"),
     ]);
     expect(a).toEqual(b);
-    expect(events(runtime, "load-started", "rc")).toHaveLength(1);
+    expect(await events(runtime, "load-started", "rc")).toHaveLength(1);
     await connection.models.unloadModel("rc");
-    expect(events(runtime, "model-unloaded", "rc")).toHaveLength(0);
+    expect(await events(runtime, "model-unloaded", "rc")).toHaveLength(0);
     await connection.models.unloadModel("rc");
-    expect(events(runtime, "model-unloaded", "rc")).toHaveLength(1);
+    expect(await events(runtime, "model-unloaded", "rc")).toHaveLength(1);
   });
 
   it("cancels a load: the runtime call is cancelled and the model ends unloaded", async () => {
@@ -89,7 +92,7 @@ describe("RuntimeModelManager against the example runtime", () => {
         code: "CANCELLED",
       },
     );
-    expect(events(runtime, "load-started", "pre-aborted")).toHaveLength(0);
+    expect(await events(runtime, "load-started", "pre-aborted")).toHaveLength(0);
     expect(connection.models.modelIds()).not.toContain("pre-aborted");
   });
 
@@ -99,8 +102,8 @@ describe("RuntimeModelManager against the example runtime", () => {
     await connection.models.unloadModel("extra-unload");
     await load(connection, "extra-unload", "SIZE_1000_0_0");
     await connection.models.unloadModel("extra-unload");
-    expect(events(runtime, "load-started", "extra-unload")).toHaveLength(2);
-    expect(events(runtime, "model-unloaded", "extra-unload")).toHaveLength(2);
+    expect(await events(runtime, "load-started", "extra-unload")).toHaveLength(2);
+    expect(await events(runtime, "model-unloaded", "extra-unload")).toHaveLength(2);
   });
 
   it("treats NOT_FOUND from unloadModel as success", async () => {
@@ -114,7 +117,7 @@ describe("RuntimeModelManager against the example runtime", () => {
       body: predictBody("test:purge-models"),
     });
     await c.models.unloadModel("nf");
-    expect(events(rt, "unload-unknown", "nf")).toHaveLength(1);
+    expect(await events(rt, "unload-unknown", "nf")).toHaveLength(1);
     expect(c.models.modelIds()).toEqual([]);
   });
 
@@ -126,6 +129,7 @@ describe("RuntimeModelManager against the example runtime", () => {
     await rt.waitForEvent("unload-failed", (e) => e.failuresLeft === 1);
     expect(c.models.pendingUnloadRetries).toBe(1);
     await unloading;
+    await rt.syncEvents();
     expect(
       rt
         .events()
@@ -142,6 +146,7 @@ describe("RuntimeModelManager against the example runtime", () => {
     await rt.waitForEvent("unload-failed");
     await load(c, "uw", "SIZE_1000_0_0");
     await unloading;
+    await rt.syncEvents();
     const order = rt
       .events()
       .filter((e) => e.modelId === "uw")
@@ -164,7 +169,7 @@ describe("RuntimeModelManager against the example runtime", () => {
       code: "INTERNAL",
       message: "Unload of model uf failed after 2 retries: INTERNAL: simulated unload failure of model uf",
     });
-    expect(events(rt, "unload-failed", "uf")).toHaveLength(3);
+    expect(await events(rt, "unload-failed", "uf")).toHaveLength(3);
     await expect(load(c, "uf", "SIZE_1000_0_0")).rejects.toMatchObject({
       code: "FAILED_PRECONDITION",
       message: "Prior unload of model uf failed unrecoverably",
@@ -177,6 +182,7 @@ describe("RuntimeModelManager against the example runtime", () => {
     const args = { modelId: "p", modelType: "example", modelPath: "SIZE_1_0_0" };
     expect(await c.models.predictModelSize(args)).toBeUndefined();
     expect(await c.models.predictModelSize(args)).toBeUndefined();
+    await rt.syncEvents();
     expect(rt.events("predict-size")).toHaveLength(1);
   });
 });

@@ -31,6 +31,9 @@ describe("startExampleRuntime()", () => {
     expect(await accepts({ path: runtime.socket ?? "" })).toBe(true);
     const [listening] = runtime.events("listening");
     expect(listening?.addresses).toEqual([`127.0.0.1:${runtime.port}`, `unix:${runtime.socket}`]);
+    await runtime.syncEvents();
+    await runtime.syncEvents();
+    expect(runtime.events("events-synced").map((e) => e.n)).toEqual([1, 2]);
     expect(await runtime.stop()).toBe(0);
     expect(existsSync(runtime.socket ?? "")).toBe(false);
     await expect(runtime.waitForEvent("never-logged", undefined, 200)).rejects.toThrow(

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.js";
 import { startTsProcess, type TestProcess } from "./processes.js";
@@ -42,8 +43,18 @@ export interface TestExampleRuntime {
   readonly socket?: string;
   /** Separate serving port, when configured. */
   readonly servingPort?: number;
-  /** The events logged so far, optionally only those named `event`. */
+  /**
+   * The events read so far, optionally only those named `event`. Lines travel over a pipe, so an
+   * event logged just before an RPC answer may not be here yet when the answer is: use
+   * {@link syncEvents} (or {@link waitForEvent}) before asserting on counts.
+   */
   events(event?: string): RuntimeEvent[];
+  /**
+   * Waits until every event the runtime logged before this call has been read: sends SIGUSR2, to
+   * which the runtime answers with an `events-synced` line, and waits for that line. Call it
+   * from one place at a time.
+   */
+  syncEvents(timeoutMs?: number): Promise<void>;
   /** Waits until an event named `event` (matching `where`) is logged, and returns it. */
   waitForEvent(
     event: string,
@@ -61,18 +72,34 @@ export interface TestExampleRuntime {
 /** Marks "the process has exited" while waiting for an event. */
 const exited: RuntimeEvent = Object.freeze({ event: "(exited)" });
 
-function parseEvents(output: string): RuntimeEvent[] {
-  const events: RuntimeEvent[] = [];
-  for (const line of output.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (typeof parsed === "object" && parsed !== null && "event" in parsed)
-        events.push(parsed as RuntimeEvent);
-    } catch {
-      // Not one of the runtime's event lines.
-    }
+function parseEvent(line: string): RuntimeEvent | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === "object" && parsed !== null && "event" in parsed
+      ? (parsed as RuntimeEvent)
+      : undefined;
+  } catch {
+    return undefined; // Not one of the runtime's event lines.
   }
+}
+
+/**
+ * Collects the event lines of a child's stdout as they arrive. A pipe read can end inside a line,
+ * so the unfinished tail is kept until its newline comes.
+ */
+function collectEvents(child: TestProcess): RuntimeEvent[] {
+  const events: RuntimeEvent[] = [];
+  const decoder = new StringDecoder("utf8");
+  let tail = "";
+  child.child.stdout?.on("data", (chunk: Buffer) => {
+    const lines = (tail + decoder.write(chunk)).split("\n");
+    tail = lines.pop() ?? "";
+    for (const line of lines) {
+      const event = parseEvent(line);
+      if (event !== undefined) events.push(event);
+    }
+  });
   return events;
 }
 
@@ -112,8 +139,8 @@ async function launch(
     keepLines: 5000,
     ...(options.env === undefined ? {} : { env: options.env }),
   });
-  const events = (event?: string) =>
-    parseEvents(child.output()).filter((e) => event === undefined || e.event === event);
+  const received = collectEvents(child);
+  const events = (event?: string) => received.filter((e) => event === undefined || e.event === event);
   const waitForEvent = async (
     event: string,
     where: (e: RuntimeEvent) => boolean = () => true,
@@ -131,6 +158,11 @@ async function launch(
       throw new Error(`${child.name} exited before logging "${event}":\n${child.output()}`);
     return found;
   };
+  const syncEvents = async (timeoutMs = 10_000) => {
+    const before = events("events-synced").length;
+    child.child.kill("SIGUSR2");
+    await waitForEvent("events-synced", (e) => Number(e.n) > before, timeoutMs);
+  };
   await waitForEvent("listening", undefined, options.startTimeoutMs ?? 20_000).catch((error: unknown) => {
     void child.kill();
     throw error;
@@ -139,6 +171,7 @@ async function launch(
     process: child,
     ...addresses,
     events,
+    syncEvents,
     waitForEvent,
     stop: () => child.stop({ timeoutMs: 5000 }),
     kill: () => child.kill(),

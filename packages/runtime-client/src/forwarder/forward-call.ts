@@ -26,6 +26,7 @@ export class ForwardCall implements ForwardHandle {
   #heldHeaders: IncomingHttpHeaders | undefined;
   #timer: NodeJS.Timeout | undefined;
   #signal: AbortSignal | undefined;
+  #abortListener: (() => void) | undefined;
   #streamError: Error | undefined;
 
   constructor(sink: ForwardSink, context: CallContext) {
@@ -37,15 +38,20 @@ export class ForwardCall implements ForwardHandle {
   /** Follows `stream`'s events; arms the deadline and the cancellation signal. */
   attach(stream: ClientHttp2Stream, timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
     this.#stream = stream;
-    stream.on("response", this.#onResponse);
-    stream.on("data", this.#onData);
-    stream.on("trailers", this.#onTrailers);
-    stream.on("error", this.#onStreamError);
-    stream.on("close", this.#onClose);
-    if (timeoutMs !== undefined) this.#timer = setTimeout(this.#onDeadline, Math.max(0, timeoutMs));
+    // Listeners are made here rather than as arrow-function class fields: fewer closures per
+    // call, and no per-instance naming helper when run from source (hot path).
+    stream.on("response", (headers: IncomingHttpHeaders) => this.#onResponse(headers));
+    stream.on("data", (chunk: Buffer) => this.#onData(chunk));
+    stream.on("trailers", (trailers: IncomingHttpHeaders) => this.#onTrailers(trailers));
+    stream.on("error", (error: Error) => {
+      this.#streamError = error;
+    });
+    stream.on("close", () => this.#onClose());
+    if (timeoutMs !== undefined) this.#timer = setTimeout(() => this.#onDeadline(), Math.max(0, timeoutMs));
     if (signal !== undefined) {
       this.#signal = signal;
-      signal.addEventListener("abort", this.#onAbort, { once: true });
+      this.#abortListener = () => this.#onAbort();
+      signal.addEventListener("abort", this.#abortListener, { once: true });
     }
   }
 
@@ -74,7 +80,7 @@ export class ForwardCall implements ForwardHandle {
   #finish(): void {
     this.#state = "done";
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#abortListener !== undefined) this.#signal?.removeEventListener("abort", this.#abortListener);
   }
 
   #deliverHeaders(): void {
@@ -82,7 +88,7 @@ export class ForwardCall implements ForwardHandle {
     this.#sink.onHeaders(this.#heldHeaders ?? {});
   }
 
-  readonly #onResponse = (headers: IncomingHttpHeaders): void => {
+  #onResponse(headers: IncomingHttpHeaders): void {
     if (this.#state !== "waiting") return;
     const httpStatus = Number(headers[":status"]);
     if (httpStatus !== 200) {
@@ -97,7 +103,7 @@ export class ForwardCall implements ForwardHandle {
       return;
     }
     this.#heldHeaders = headers;
-  };
+  }
 
   /** A trailers-only response: the status came in the headers, with no body. */
   #onTrailersOnly(headers: IncomingHttpHeaders): void {
@@ -116,7 +122,7 @@ export class ForwardCall implements ForwardHandle {
     });
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  #onData(chunk: Buffer): void {
     if (this.#state === "done") return;
     if (!this.#scanner.scan(chunk)) {
       const { method, maxMessageBytes } = this.#context;
@@ -131,9 +137,9 @@ export class ForwardCall implements ForwardHandle {
     }
     if (this.#state === "waiting") this.#deliverHeaders();
     this.#sink.onData(chunk);
-  };
+  }
 
-  readonly #onTrailers = (trailers: IncomingHttpHeaders): void => {
+  #onTrailers(trailers: IncomingHttpHeaders): void {
     if (this.#state === "done") return;
     const status = grpcStatusOf(trailers) ?? {
       code: GrpcCode.UNKNOWN,
@@ -147,13 +153,9 @@ export class ForwardCall implements ForwardHandle {
     if (this.#state === "waiting") this.#deliverHeaders();
     this.#finish();
     this.#sink.onTrailers(trailers);
-  };
+  }
 
-  readonly #onStreamError = (error: Error): void => {
-    this.#streamError = error;
-  };
-
-  readonly #onClose = (): void => {
+  #onClose(): void {
     if (this.#state === "done") return;
     const stream = this.#stream;
     const rst = stream?.rstCode;
@@ -167,15 +169,15 @@ export class ForwardCall implements ForwardHandle {
         { cause: this.#streamError },
       ),
     );
-  };
+  }
 
-  readonly #onDeadline = (): void => {
+  #onDeadline(): void {
     this.fail(new MeshError("DEADLINE_EXCEEDED", `${this.#context.method}: deadline exceeded`));
-  };
+  }
 
-  readonly #onAbort = (): void => {
+  #onAbort(): void {
     this.fail(
       new MeshError("CANCELLED", `${this.#context.method}: cancelled`, { cause: this.#signal?.reason }),
     );
-  };
+  }
 }
