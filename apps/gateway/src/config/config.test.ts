@@ -54,7 +54,11 @@ describe("loadConfig()", () => {
     expect(result.config.transport.grpcPort).toBe(9000);
     expect(result.config.transport.internalPort).toBe(9100);
     expect(result.config.identity.labels).toEqual(["a100", "gpu"]);
-    expect(result.config.store.store).toEqual({ kind: "etcd", spec: "http://127.0.0.1:2379" });
+    expect(result.config.store.store).toMatchObject({
+      kind: "etcd",
+      spec: "http://127.0.0.1:2379",
+      connection: { endpoints: ["127.0.0.1:2379"], rootPrefix: "" },
+    });
     expect(result.config.runtime.management).toEqual({ kind: "tcp", host: "127.0.0.1", port: 8001 });
     expect(result.warnings).toContain("TAS_SVC_GRPC_PORT is deprecated; use MM_SVC_GRPC_PORT");
   });

@@ -1,3 +1,4 @@
+import { type EtcdConnectionConfig, parseEtcdKvStore } from "@modelmesh/store-etcd";
 import { text } from "../parsers.js";
 import type { ConfigReader } from "../reader.js";
 
@@ -12,6 +13,8 @@ export type StoreConfig =
       /** etcd: the `<config>` part of `KV_STORE=etcd:<config>` (endpoints or a JSON file path). */
       readonly kind: "etcd";
       readonly spec: string;
+      /** The parsed connection (endpoints, root prefix, credentials, TLS). */
+      readonly connection: EtcdConnectionConfig;
     };
 
 /** Store settings. */
@@ -67,7 +70,15 @@ export function readStoreSection(r: ConfigReader): StoreSection {
 
 function parseKvStore(r: ConfigReader, kvStore: string | undefined, dataDir: string): StoreConfig {
   if (kvStore === undefined) return { kind: "embedded", dataDir };
-  if (kvStore.startsWith("etcd:") && kvStore.length > 5) return { kind: "etcd", spec: kvStore.slice(5) };
+  if (kvStore.startsWith("etcd:") && kvStore.length > 5) {
+    const parsed = parseEtcdKvStore(kvStore);
+    if (!parsed.ok) {
+      for (const problem of parsed.problems) r.fail(problem);
+      return { kind: "embedded", dataDir };
+    }
+    r.warnings.push(...parsed.warnings);
+    return { kind: "etcd", spec: kvStore.slice(5), connection: parsed.config };
+  }
   if (kvStore.startsWith("zookeeper:")) {
     r.fail("KV_STORE: ZooKeeper is not supported; use etcd:<endpoints>");
   } else {

@@ -1,0 +1,39 @@
+import type { Logger, MeshStore } from "@modelmesh/core";
+import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { ModelMeshOptions } from "@modelmesh/server";
+import type { GatewayConfig } from "../config/config.js";
+
+/** Builds the options of `createModelMesh` from the frozen config and the connected ports. */
+export function meshOptions(
+  config: GatewayConfig,
+  ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger },
+): ModelMeshOptions {
+  const { identity, transport, timings, behaviour } = config;
+  return {
+    store: ports.store,
+    runtime: ports.runtime,
+    logger: ports.logger,
+    identity: {
+      instanceId: identity.instanceId,
+      location: identity.location,
+      grpcPort: transport.grpcPort,
+      internalPort: transport.internalPort,
+      labels: identity.labels,
+      ...(identity.zone === undefined ? {} : { zone: identity.zone }),
+      ...(identity.serviceVersion === undefined ? {} : { serviceVersion: identity.serviceVersion }),
+    },
+    timings: {
+      janitorIntervalMs: timings.janitorIntervalMs,
+      rateCheckIntervalMs: timings.rateCheckIntervalMs,
+      instancePublishIntervalMs: timings.instancePublishIntervalMs,
+      instancePublishMinIntervalMs: timings.instancePublishMinIntervalMs,
+      loadFailureExpiryMs: behaviour.loadFailureExpiryMs,
+      reaperIntervalMs: timings.reaperIntervalMs,
+      assumeInstanceGoneAfterMs: timings.assumeInstanceGoneAfterMs,
+      minSecondCopyAgeMs: timings.minSecondCopyAgeMs,
+      maxSecondCopyAgeMs: timings.maxSecondCopyAgeMs,
+    },
+    maxMessageBytes: transport.maxMessageBytes,
+    scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
+  };
+}

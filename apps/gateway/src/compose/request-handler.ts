@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ModelMesh } from "@modelmesh/server";
+import type { DualHandler } from "../listeners/dual-protocol.js";
+
+/** Options for {@link createRequestHandler}. */
+export interface RequestHandlerOptions {
+  readonly mesh: ModelMesh;
+  /** `MM_SVC_GRPC_MAX_MSG_SIZE`: largest request and response message, bytes. */
+  readonly maxMessageBytes: number;
+}
+
+// Inference is a byte pass-through over HTTP/2 (design §4); an HTTP/1.1 client calling a model
+// gets a Connect-style error that says why, instead of a bare 404.
+function refuseHttp1Inference(req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({
+    code: "unimplemented",
+    message: `${req.url ?? "this path"} is not a mmesh.ModelMesh method; inference calls need HTTP/2 (gRPC)`,
+  });
+  res.writeHead(501, { "content-type": "application/json" }).end(body);
+  req.resume();
+}
+
+/**
+ * The external port's request handler: the `mmesh.ModelMesh` service over gRPC, Connect (JSON and
+ * binary, HTTP/1.1 and HTTP/2) and gRPC-Web through Connect's node adapter, and every other path
+ * handed to the mesh's inference pass-through.
+ */
+export function createRequestHandler(options: RequestHandlerOptions): DualHandler {
+  const { mesh } = options;
+  return connectNodeAdapter({
+    routes: (router) => mesh.registerServices(router),
+    grpc: true,
+    grpcWeb: true,
+    connect: true,
+    readMaxBytes: options.maxMessageBytes,
+    writeMaxBytes: options.maxMessageBytes,
+    fallback: (req, res) => {
+      if (req.httpVersionMajor === 2) {
+        mesh.handleInference(req as Http2ServerRequest, res as Http2ServerResponse);
+      } else {
+        refuseHttp1Inference(req as IncomingMessage, res as ServerResponse);
+      }
+    },
+  });
+}
