@@ -9,6 +9,12 @@ import { KeyCodec } from "./keys.js";
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default limit of the start-up connection check. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * Default keys per page when reading a whole table: 5000 model records (~2 MB) per response, well
+ * inside the client's 256 MiB message limit. (20 000 was not measurably faster on the benchmark
+ * machine and kept more heap per mirrored record.)
+ */
+export const DEFAULT_RANGE_PAGE_SIZE = 5_000;
 
 /** Options of {@link connectEtcdStore}. */
 export interface EtcdStoreOptions {
@@ -20,7 +26,7 @@ export interface EtcdStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Session lease TTL when `openSession` is not given one. Default 20 000 ms. */
   readonly sessionTtlMs?: number;
-  /** Keys per page when reading a table. Default 5000. */
+  /** Keys per page when reading a table. Default {@link DEFAULT_RANGE_PAGE_SIZE}. */
   readonly rangePageSize?: number;
   /** Default: no-op. */
   readonly logger?: Logger;
@@ -70,7 +76,7 @@ export async function connectEtcdStore(options: EtcdStoreOptions): Promise<KvSto
     keys,
     logger,
     policy: { defaultTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
-    pageSize: options.rangePageSize ?? 5000,
+    pageSize: options.rangePageSize ?? DEFAULT_RANGE_PAGE_SIZE,
     defaultSessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
   });
 }

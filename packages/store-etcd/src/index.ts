@@ -4,7 +4,12 @@
  * `createMeshStore` of `@modelmesh/core`. No etcd3 type is part of this API.
  */
 export type { EtcdStoreOptions } from "./connect.js";
-export { connectEtcdStore, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from "./connect.js";
+export {
+  connectEtcdStore,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RANGE_PAGE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./connect.js";
 export type { EtcdConnectionConfig, EtcdTlsConfig } from "./connection-config.js";
 export { DEFAULT_ETCD_PORT } from "./connection-config.js";
 export type { EtcdKvStoreParseResult } from "./parse-kv-store.js";

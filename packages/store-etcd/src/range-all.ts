@@ -46,19 +46,26 @@ export async function rangeAll(options: RangeAllOptions): Promise<KvRange> {
 async function readPages(options: RangeAllOptions): Promise<KvRange> {
   const { client, keys, pageSize } = options;
   const { key: start, range_end } = keys.prefixRange(options.prefix);
-  const entries: KvEntry[] = [];
-  let revision = 0;
-  let key = start;
-  for (;;) {
-    const response = await client.kv.range(
+  const readPage = (key: Buffer, revision: number) =>
+    client.kv.range(
       { key, range_end, limit: pageSize, ...(revision === 0 ? {} : { revision }) },
       { deadline: options.deadlineMs },
     );
+  const entries: KvEntry[] = [];
+  let revision = 0;
+  let pending = readPage(start, 0);
+  for (;;) {
+    const response = await pending;
     if (revision === 0) revision = Number(response.header.revision);
-    for (const kv of response.kvs) entries.push(toKvEntry(keys, kv));
     const last = response.kvs.at(-1);
-    if (!response.more || last === undefined) return { entries, revision };
-    // The next page starts right after the last key read.
-    key = Buffer.concat([last.key, Buffer.from([0])]);
+    if (!response.more || last === undefined) {
+      for (const kv of response.kvs) entries.push(toKvEntry(keys, kv));
+      return { entries, revision };
+    }
+    // Ask for the next page (starting right after the last key read) before converting this one,
+    // so etcd works on it meanwhile. Its failure surfaces at the await above.
+    pending = readPage(Buffer.concat([last.key, Buffer.from([0])]), revision);
+    pending.catch(() => undefined);
+    for (const kv of response.kvs) entries.push(toKvEntry(keys, kv));
   }
 }

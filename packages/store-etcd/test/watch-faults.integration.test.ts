@@ -122,12 +122,13 @@ describe("a mirror across etcd faults (§1.6 watches)", () => {
     const refused = await timed(() => cutTable.create("x", { n: 1 }, { timeoutMs: 1_000 }));
     expect(refused.error).toMatchObject({ code: "STORE_UNAVAILABLE" });
     expect(refused.error?.retryable).toBe(true);
-    expect(refused.ms).toBeLessThan(1_300);
+    // Within the deadline, plus slack for a loaded machine's timers (the default deadline is 10 s).
+    expect(refused.ms).toBeLessThan(1_700);
     proxy.drop(); // now the bytes vanish instead (a black hole): the deadline must still hold
     const swallowed = await timed(() => cutTable.create("y", { n: 1 }, { timeoutMs: 800 }));
     expect(swallowed.error).toMatchObject({ code: "STORE_UNAVAILABLE" });
     expect(swallowed.ms).toBeGreaterThanOrEqual(750);
-    expect(swallowed.ms).toBeLessThan(1_100);
+    expect(swallowed.ms).toBeLessThan(1_500);
     expect(mirror.get("m")?.value).toEqual({ n: 1 });
 
     await table.update("m", increment);
