@@ -1,0 +1,142 @@
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { MeshError } from "@modelmesh/core";
+import { methodPolicy } from "@modelmesh/runtime-client";
+import { toGrpcStatus } from "../edge/grpc-status.js";
+import type { MeshContext } from "../mesh-context.js";
+import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
+import type { RoutingView } from "../routing/routing-view.js";
+import { respondWithStatus } from "./grpc-response.js";
+import { parseGrpcTimeout } from "./grpc-timeout.js";
+import { injectModelId } from "./id-injection.js";
+import { routeInference } from "./inference-route.js";
+import { headerValuesFromRaw, readRequestedModels } from "./model-id-headers.js";
+import { serveMultiModel } from "./multi-model.js";
+import { readRequestBody } from "./read-request.js";
+import { relayCall } from "./relay-call.js";
+import { dataplaneRule, modelsFromBody } from "./resolve-models.js";
+
+/** Live counters the mesh exposes. */
+export interface InferenceCounters {
+  inFlight: number;
+}
+
+/** What the inference handler needs besides the context. */
+export interface InferenceHandlerOptions {
+  readonly ctx: MeshContext;
+  readonly view: RoutingView;
+  readonly counters: InferenceCounters;
+  readonly maxMessageBytes: number;
+  /** `MM_DATAPLANE_CONFIG`: id extraction and the method allow-list. */
+  readonly dataplane: DataplaneConfig | undefined;
+  /** Concurrent model calls of one multi-model request (`MM_MULTI_PARALLELISM`). */
+  readonly multiParallelism: number;
+  /** False before start and during shutdown: calls are refused with UNAVAILABLE. */
+  readonly accepting: () => boolean;
+}
+
+const HTTP1_BODY = JSON.stringify({
+  code: "unimplemented",
+  message:
+    "ModelMesh inference pass-through needs HTTP/2 (gRPC). Over HTTP/1.1 only the mmesh.ModelMesh " +
+    "management service is served (Connect protocol, JSON or binary).",
+});
+
+/**
+ * Checks that can answer before the body is read (readiness, protocol, the runtime's method
+ * allow-list); returns the id injection path of an allowed method, or throws.
+ */
+function precheck(
+  options: InferenceHandlerOptions,
+  req: Http2ServerRequest,
+  method: string,
+): readonly number[] {
+  if (!options.accepting()) throw new MeshError("STORE_UNAVAILABLE", "ModelMesh instance is not ready");
+  const contentType = req.headers["content-type"] ?? "";
+  if (!contentType.startsWith("application/grpc") || contentType.startsWith("application/grpc-web")) {
+    throw new MeshError(
+      "UNIMPLEMENTED",
+      `Inference pass-through supports gRPC only, not content-type "${contentType}"`,
+    );
+  }
+  const policy = methodPolicy(options.ctx.runtime.parameters, method);
+  if (policy.t === "denied") throw new MeshError("UNIMPLEMENTED", policy.message);
+  return policy.idInjectionPath;
+}
+
+async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest): Promise<void> {
+  const { ctx, view } = options;
+  const stream = req.stream;
+  const path = req.headers[":path"] ?? "/";
+  const method = path.slice(1);
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  stream.once("close", onClose);
+  try {
+    const injectionPath = precheck(options, req, method);
+    const rpc = dataplaneRule(options.dataplane, method);
+    const extract = rpc !== undefined && rpc.idExtractionPath.length > 0;
+    // Without body extraction the ids come from headers: fail fast before reading the body.
+    let requested = extract ? undefined : readRequestedModels(headerValuesFromRaw(req.rawHeaders));
+    const timeoutMs = parseGrpcTimeout(req.headers["grpc-timeout"] as string | undefined);
+    const deadlineMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const body = await readRequestBody(req, options.maxMessageBytes);
+    requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body);
+    // vmodels arrive with a later issue; until then none exists.
+    if (requested.isVModel) throw new MeshError("MODEL_NOT_FOUND", "vmodel not found");
+    if (requested.ids.length > 1) {
+      await serveMultiModel(ctx, view, {
+        ids: requested.ids,
+        required: requested.requireAll ? "all" : "any",
+        parallelism: options.multiParallelism,
+        path,
+        headers: req.headers,
+        body,
+        injectionPath,
+        balanced: requested.balanced,
+        deadlineMs,
+        signal: controller.signal,
+        client: stream,
+      });
+      return;
+    }
+    const modelId = requested.ids[0] as string;
+    const injected = injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body;
+    await routeInference(ctx, view, {
+      modelId,
+      path,
+      headers: req.headers,
+      body: injected,
+      balanced: requested.balanced,
+      deadlineMs,
+      signal: controller.signal,
+      send: (request) => relayCall(ctx.runtime.forwarder, request, stream),
+    });
+  } catch (error) {
+    respondWithStatus(stream, toGrpcStatus(error));
+  } finally {
+    stream.off("close", onClose);
+  }
+}
+
+/**
+ * The Connect adapter's `fallback`: serves every path that is not a mesh service as an
+ * inference pass-through to the runtime (design §4, behaviour §2.1). HTTP/1.1 requests get a
+ * HTTP 501 with a Connect error (`unimplemented`) explaining that gRPC (HTTP/2) is needed.
+ */
+export function createInferenceHandler(options: InferenceHandlerOptions) {
+  return (req: Http2ServerRequest, res: Http2ServerResponse): void => {
+    if (req.httpVersionMajor !== 2) {
+      res.writeHead(501, { "content-type": "application/json" });
+      res.end(HTTP1_BODY);
+      return;
+    }
+    options.counters.inFlight++;
+    handle(options, req)
+      .catch((error: unknown) => {
+        options.ctx.logger.error({ reason: String(error) }, "inference handler failed");
+      })
+      .finally(() => {
+        options.counters.inFlight--;
+      });
+  };
+}

@@ -1,0 +1,118 @@
+import type { IncomingHttpHeaders } from "node:http2";
+import { isMeshError, isServable, type MeshError } from "@modelmesh/core";
+import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
+import type { CopyEntry } from "../cache/copy-data.js";
+import { removeEntry } from "../cache/departures.js";
+import { awaitServable } from "../loading/await-copy.js";
+import type { MeshContext } from "../mesh-context.js";
+import { deregisterCopy } from "../registry/registry-writes.js";
+import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
+import type { RoutingView } from "../routing/routing-view.js";
+
+/** What sending a call to the runtime gave: the result, or a failure before anything reached the client. */
+export type Sent<T> =
+  | { readonly kind: "done"; readonly value: T }
+  | { readonly kind: "failed"; readonly error: MeshError };
+
+/** One inference call for one model, read and validated, ready to route. */
+export interface InferenceCall<T> {
+  readonly modelId: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: readonly Buffer[];
+  readonly balanced: boolean;
+  /** Absolute deadline (`Date.now()` clock) from `grpc-timeout`. */
+  readonly deadlineMs: number | undefined;
+  readonly signal: AbortSignal;
+  /** Sends the call to the runtime: streams the answer to the client, or collects it. */
+  send(request: ForwardRequest): Promise<Sent<T>>;
+}
+
+/**
+ * The runtime said it does not have the model (§2.6.5): forget it in the runtime client, drop
+ * the entry without unloading, deregister the copy; routing then loads it again and retries.
+ */
+function purgeMissingCopy(ctx: MeshContext, entry: CopyEntry): void {
+  const data = entry.data;
+  ctx.logger.warn({ modelId: data.modelId }, "runtime does not have the model any more; reloading");
+  ctx.runtime.models.handleServingNotFound(data.modelId);
+  data.holdsRuntimeRef = false;
+  removeEntry(ctx, entry, { alreadyUnloaded: true });
+  if (data.registered) {
+    void deregisterCopy(ctx, { modelId: data.modelId, loadTimestampMs: data.loadTimestampMs }).catch(
+      () => undefined,
+    );
+  }
+}
+
+async function serveLocal<T>(
+  ctx: MeshContext,
+  view: RoutingView,
+  call: InferenceCall<T>,
+  entry: CopyEntry,
+): Promise<Performed<T>> {
+  if (!isServable(entry.state.kind)) {
+    try {
+      await awaitServable(ctx, entry, {
+        requestDriven: true,
+        signal: call.signal,
+        ...(call.deadlineMs === undefined ? {} : { deadlineMs: call.deadlineMs }),
+      });
+    } catch (error) {
+      if (isMeshError(error) && error.code === "MODEL_NOT_HERE")
+        return { done: false, outcome: localCopyGone(ctx, call.modelId) };
+      if (isMeshError(error) && error.code === "LOAD_FAILED")
+        return { done: false, outcome: { kind: "failed", error } };
+      throw error;
+    }
+  }
+  ctx.cache.touch(entry);
+  ctx.requests.record();
+  const data = entry.data;
+  data.inFlight++;
+  view.stats.inFlight++;
+  try {
+    const result = await call.send({
+      path: call.path,
+      headers: runtimeRequestHeaders(call.headers, call.modelId),
+      body: call.body,
+      signal: call.signal,
+      ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
+    });
+    if (result.kind === "done") return { done: true, value: result.value };
+    if (result.error.code === "MODEL_NOT_HERE") {
+      purgeMissingCopy(ctx, entry);
+      return { done: false, outcome: { kind: "failed", error: result.error, localCopyGone: true } };
+    }
+    return { done: false, outcome: { kind: "failed", error: result.error } };
+  } finally {
+    data.inFlight--;
+    view.stats.inFlight--;
+    view.stats.lastInvokeMs = ctx.clock.nowMs();
+  }
+}
+
+/**
+ * Routes one inference call (§2.3): a cache hit is served from the in-memory snapshot and the
+ * local cache with no store access; a miss loads the model here and serves once it is loaded.
+ * Resolves when the response went to the client; rejects with the MeshError to answer with.
+ */
+export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
+  return driveRoute(
+    ctx,
+    view,
+    {
+      kind: "inference",
+      modelId: call.modelId,
+      balanced: call.balanced,
+      limitModelConcurrency: ctx.runtime.parameters.limitModelConcurrency,
+    },
+    {
+      requestDriven: true,
+      serve: (entry) => serveLocal(ctx, view, call, entry),
+      status: () => {
+        throw new Error("inference routes never end with a status answer");
+      },
+    },
+  );
+}

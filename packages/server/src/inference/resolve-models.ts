@@ -1,0 +1,43 @@
+import type { Http2ServerRequest } from "node:http2";
+import { extractField, MeshError } from "@modelmesh/core";
+import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
+import { headerValuesFromRaw, type RequestedModels, readRequestedModels } from "./model-id-headers.js";
+
+/** The dataplane rule of one method: its config (if any), or a refusal. */
+export function dataplaneRule(
+  dataplane: DataplaneConfig | undefined,
+  method: string,
+): DataplaneRpcConfig | undefined {
+  if (dataplane === undefined) return undefined;
+  const rpc = Object.hasOwn(dataplane.rpcConfigs, method) ? dataplane.rpcConfigs[method] : undefined;
+  // Not listed and other methods not allowed: UNIMPLEMENTED without a description (§2.1).
+  if (rpc === undefined && !dataplane.allowOtherRpcs) throw new MeshError("UNIMPLEMENTED", "");
+  return rpc;
+}
+
+/** The string at `path` in the request's single message; undefined when absent or compressed. */
+function extractFromBody(body: readonly Buffer[], path: readonly number[]): string | undefined {
+  const frame = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body);
+  if (frame.length < 5 || frame[0] !== 0) return undefined;
+  return extractField(frame.subarray(5, 5 + frame.readUInt32BE(1)), path);
+}
+
+/**
+ * The models of a request (§2.1): from the body at the method's `idExtractionPath` when
+ * configured and present (it takes precedence over headers), else from the id headers.
+ */
+export function modelsFromBody(
+  req: Http2ServerRequest,
+  rpc: DataplaneRpcConfig,
+  body: readonly Buffer[],
+): RequestedModels {
+  const headers = headerValuesFromRaw(req.rawHeaders);
+  const id = extractFromBody(body, rpc.idExtractionPath);
+  if (id === undefined || id === "") return readRequestedModels(headers);
+  return {
+    ids: [id],
+    isVModel: rpc.vModelId,
+    balanced: headers("mm-balanced")[0]?.toLowerCase() === "true",
+    requireAll: false,
+  };
+}

@@ -1,0 +1,133 @@
+import { bytesToUnits, MeshError, type ModelRecord, type RouteOutcome } from "@modelmesh/core";
+import { type CopyEntry, createCopyData } from "../cache/copy-data.js";
+import { handleDepartures, removeEntry } from "../cache/departures.js";
+import type { MeshContext } from "../mesh-context.js";
+import { deregisterCopy, registerCopy } from "../registry/registry-writes.js";
+import { runLoad } from "./run-load.js";
+
+/** Priority of a request-driven load: two hours ahead of now (§6.3). */
+export const REQUEST_PRIORITY_AHEAD_MS = 2 * 3_600_000;
+
+/** Result of {@link loadLocal}: the entry to serve from (loading or loaded), or a routing outcome. */
+export type LoadLocalResult =
+  | { readonly kind: "entry"; readonly entry: CopyEntry }
+  | { readonly kind: "outcome"; readonly outcome: RouteOutcome };
+
+/** What to load. */
+export interface LoadLocalArgs {
+  readonly modelId: string;
+  /** The record as routing knows it (to detect concurrent registrations elsewhere). */
+  readonly record: ModelRecord | undefined;
+  /** Position in the cache and `lu` (epoch ms; 0 = now). */
+  readonly lastUsedMs: number;
+  /** A client request waits for it: queue ahead of background loads (§6.3). */
+  readonly requestDriven: boolean;
+}
+
+function failed(error: MeshError, localCopyGone = false): LoadLocalResult {
+  return { kind: "outcome", outcome: { kind: "failed", error, ...(localCopyGone ? { localCopyGone } : {}) } };
+}
+
+function notHere(ctx: MeshContext, modelId: string): LoadLocalResult {
+  const error = new MeshError(
+    "MODEL_NOT_HERE",
+    `model ${modelId} left instance ${ctx.selfId} while loading`,
+    {
+      modelId,
+      instanceId: ctx.selfId,
+    },
+  );
+  return failed(error, true);
+}
+
+/** An existing entry: reuse it, unless its load failed (§6.2 step 2). */
+function reuse(ctx: MeshContext, entry: CopyEntry): LoadLocalResult {
+  if (entry.state.kind !== "FAILED") return { kind: "entry", entry };
+  return failed(new MeshError("LOAD_FAILED", entry.state.message, { instanceId: ctx.selfId }));
+}
+
+/** The predicted size in units: the runtime's `predictModelSize`, else its default size (§4.3). */
+async function predictUnits(ctx: MeshContext, entry: CopyEntry): Promise<number> {
+  const data = entry.data;
+  const bytes = await ctx.runtime.models
+    .predictModelSize({
+      modelId: data.modelId,
+      modelType: data.modelType,
+      ...(data.modelPath === undefined ? {} : { modelPath: data.modelPath }),
+      ...(data.modelKey === undefined ? {} : { modelKey: data.modelKey }),
+    })
+    .catch(() => undefined);
+  return Math.max(1, bytesToUnits(bytes ?? ctx.runtime.parameters.defaultModelSizeBytes));
+}
+
+/**
+ * Loads a model here (§6.2): inserts a placeholder at its last-used time (evicting older
+ * entries if needed), grows it to the predicted size, registers the copy in the model record
+ * (compare-and-set), and queues the load. A concurrent request for the same model joins the
+ * entry already there, so concurrent first calls load once.
+ */
+export async function loadLocal(ctx: MeshContext, args: LoadLocalArgs): Promise<LoadLocalResult> {
+  const { modelId, record } = args;
+  const existing = ctx.cache.peek(modelId);
+  if (existing !== undefined) return reuse(ctx, existing);
+  if (record === undefined)
+    return { kind: "outcome", outcome: { kind: "record-changed", record: undefined } };
+  if (ctx.lifecycle.shuttingDown) {
+    return failed(new MeshError("INSTANCE_UNAVAILABLE", `instance ${ctx.selfId} is shutting down`));
+  }
+  const data = createCopyData({ modelId, type: record.type, path: record.path, key: record.key });
+  const inserted = ctx.cache.insert(modelId, { data, lastUsedMs: Math.max(0, args.lastUsedMs) });
+  if (inserted.kind === "exists") return reuse(ctx, inserted.entry);
+  if (inserted.kind === "fell-through") return { kind: "outcome", outcome: { kind: "fell-through" } };
+  handleDepartures(ctx, inserted.evicted, "evicted");
+  const entry = inserted.entry;
+  const units = await predictUnits(ctx, entry);
+  if (entry.state.kind === "REMOVED") return notHere(ctx, modelId);
+  if (units > 1) {
+    const resized = ctx.cache.resize(entry, units);
+    if (resized.kind !== "not-in-cache") handleDepartures(ctx, resized.evicted, "evicted");
+    if (resized.kind === "fell-through") return { kind: "outcome", outcome: { kind: "fell-through" } };
+    if (resized.kind === "not-in-cache") return notHere(ctx, modelId);
+  }
+  return register(ctx, entry, args);
+}
+
+async function register(ctx: MeshContext, entry: CopyEntry, args: LoadLocalArgs): Promise<LoadLocalResult> {
+  const data = entry.data;
+  const now = ctx.clock.nowMs();
+  data.loadTimestampMs = now;
+  let registered: Awaited<ReturnType<typeof registerCopy>>;
+  try {
+    registered = await registerCopy(ctx, {
+      modelId: data.modelId,
+      seen: args.record,
+      loadTimestampMs: now,
+      lastUsedMs: args.lastUsedMs,
+    });
+  } catch (error) {
+    removeEntry(ctx, entry);
+    const reason = MeshError.from(error).message;
+    return failed(
+      new MeshError("LOAD_FAILED", `KV store error registering model copy: ${reason}`, { cause: error }),
+    );
+  }
+  if (registered.kind === "changed") {
+    removeEntry(ctx, entry);
+    return { kind: "outcome", outcome: { kind: "record-changed", record: registered.record } };
+  }
+  data.registered = true;
+  if (entry.state.kind === "REMOVED") {
+    // Evicted while registering: take the registration back.
+    void deregisterCopy(ctx, { modelId: data.modelId, loadTimestampMs: now }).catch(() => undefined);
+    return notHere(ctx, data.modelId);
+  }
+  ctx.cache.enqueue(entry);
+  const priority = args.requestDriven
+    ? now + REQUEST_PRIORITY_AHEAD_MS
+    : args.lastUsedMs > 0
+      ? args.lastUsedMs
+      : now;
+  data.ticket = ctx.queue.add(priority, () => runLoad(ctx, entry));
+  ctx.requestPublish();
+  return { kind: "entry", entry };
+}

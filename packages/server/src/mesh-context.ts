@@ -1,0 +1,49 @@
+import type {
+  Clock,
+  InstanceRecord,
+  KvTable,
+  LoadTimeTracker,
+  Logger,
+  ModelRecord,
+  Random,
+  TableMirror,
+  WeightedLruCache,
+} from "@modelmesh/core";
+import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { CopyData } from "./cache/copy-data.js";
+import type { SpaceSignal } from "./cache/space-signal.js";
+import type { LoadQueue } from "./loading/load-queue.js";
+import type { MeshIdentity } from "./model-mesh.js";
+import type { ResolvedTimings } from "./options/timings.js";
+import type { RequestRate } from "./tasks/request-rate.js";
+
+/**
+ * The long-lived parts of one mesh instance that its components share. Built once by
+ * `createModelMesh`; components receive it instead of long parameter lists.
+ */
+export interface MeshContext {
+  readonly selfId: string;
+  readonly identity: MeshIdentity;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly runtime: RuntimeConnection;
+  readonly timings: ResolvedTimings;
+  readonly registry: KvTable<ModelRecord>;
+  readonly registryMirror: TableMirror<ModelRecord>;
+  readonly instances: KvTable<InstanceRecord>;
+  readonly instancesMirror: TableMirror<InstanceRecord>;
+  readonly cache: WeightedLruCache<CopyData>;
+  readonly queue: LoadQueue;
+  readonly loadTimes: LoadTimeTracker;
+  /** "Full" threshold in units (§4.2). */
+  readonly minSpaceUnits: number;
+  /** Set once shutdown begins: no new loads, no unloads sent (§6.7). */
+  readonly lifecycle: { shuttingDown: boolean };
+  /** Requests per minute through this instance (the record's `rpm`). */
+  readonly requests: RequestRate;
+  /** Wakes loads waiting for unload-buffer space. */
+  readonly space: SpaceSignal;
+  /** Asks the instance-record publisher to publish soon (rate-limited). */
+  requestPublish(): void;
+}

@@ -1,0 +1,99 @@
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { Clock, Logger, MeshStore, Random } from "@modelmesh/core";
+import type { RuntimeConnection } from "@modelmesh/runtime-client";
+
+/** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
+export interface MeshIdentity {
+  /** `MM_INSTANCE_ID` (or its fallbacks): the key of this instance's record. */
+  readonly instanceId: string;
+  /** Host name or IP other instances reach this one at (`MM_LOCATION`, else the advertise address). */
+  readonly location: string;
+  /** External gRPC port (`MM_SVC_GRPC_PORT`). */
+  readonly grpcPort: number;
+  /** Internal peer port (`MM_INTERNAL_GRPC_PORT`); published for peers (cluster issue). */
+  readonly internalPort: number;
+  readonly zone?: string;
+  readonly labels: readonly string[];
+  readonly serviceVersion?: string;
+}
+
+/**
+ * Timing knobs (§12.3, §12.5). Every field is optional: the original's defaults apply. Tests shorten them.
+ */
+export interface MeshTimings {
+  readonly janitorIntervalMs?: number;
+  readonly rateCheckIntervalMs?: number;
+  readonly instancePublishIntervalMs?: number;
+  readonly instancePublishMinIntervalMs?: number;
+  readonly loadFailureExpiryMs?: number;
+  readonly reaperIntervalMs?: number;
+  readonly assumeInstanceGoneAfterMs?: number;
+  readonly minSecondCopyAgeMs?: number;
+  readonly maxSecondCopyAgeMs?: number;
+  /**
+   * Churn guard (`tas.min_churn_age_ms`, §4.5): a full cache whose oldest entry is younger than
+   * this refuses new loads. Default `10 × max(3 s, loadTimeout / 3)`; 0 disables the guard.
+   */
+  readonly minChurnAgeMs?: number;
+  /** Longest wait for unload-buffer space before a load starts (§4.4). Default 180 000. */
+  readonly spaceWaitMs?: number;
+}
+
+/** How one inference method names its model in the request body (`MM_DATAPLANE_CONFIG`, §2.1). */
+export interface DataplaneRpcConfig {
+  /** Field-number path of a string field holding the (v)model id; empty: headers only. */
+  readonly idExtractionPath: readonly number[];
+  /** The extracted id is a vmodel id. */
+  readonly vModelId: boolean;
+}
+
+/** `MM_DATAPLANE_CONFIG` (§2.1): per-method id extraction and the method allow-list. */
+export interface DataplaneConfig {
+  readonly rpcConfigs: Readonly<Record<string, DataplaneRpcConfig>>;
+  /** Methods missing from `rpcConfigs` are forwarded (else UNIMPLEMENTED). */
+  readonly allowOtherRpcs: boolean;
+}
+
+/** Everything {@link createModelMesh} needs; the gateway builds these from its frozen config. */
+export interface ModelMeshOptions {
+  /** The store (embedded or etcd) wrapped by core's `createMeshStore`. Not closed by the mesh. */
+  readonly store: MeshStore;
+  /** A runtime that already answered READY. Not closed by the mesh. */
+  readonly runtime: RuntimeConnection;
+  readonly identity: MeshIdentity;
+  readonly timings?: MeshTimings;
+  /** `MM_SVC_GRPC_MAX_MSG_SIZE`, bytes, for requests and responses. */
+  readonly maxMessageBytes: number;
+  /** `MM_DATAPLANE_CONFIG`; absent: ids from headers only, every method allowed. */
+  readonly dataplane?: DataplaneConfig;
+  /** `MM_MULTI_PARALLELISM`: concurrent model calls of one multi-model request (§2.10). Default 4. */
+  readonly multiModelParallelism?: number;
+  /** `MM_SCALEUP_RPM_THRESHOLD`. */
+  readonly scaleUpRpmThreshold?: number;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly logger?: Logger;
+}
+
+/** One running mesh instance. */
+export interface ModelMesh {
+  /** Registers the `mmesh.ModelMesh` service on a Connect router (gRPC, Connect, gRPC-Web). */
+  registerServices(router: ConnectRouter): void;
+  /**
+   * Serves every path that is not a mesh service: inference pass-through (design §4). Give it the
+   * Connect node adapter's `fallback`. HTTP/1.1 requests are answered with a clear error.
+   */
+  handleInference(req: Http2ServerRequest, res: Http2ServerResponse): void;
+  /** Loads the store mirrors, publishes the instance record, starts background tasks. */
+  start(): Promise<void>;
+  /** True once started and not shutting down (for `/ready`). */
+  readonly ready: boolean;
+  /** Inference calls currently in flight through this instance. */
+  readonly inFlight: number;
+  /**
+   * Graceful stop: refuse new loads, wait for in-flight calls until `deadlineMs` (clock time),
+   * stop background tasks, remove this instance's record and copies. Idempotent.
+   */
+  shutdown(deadlineMs: number): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import {
+  createInstanceTable,
+  type InstanceRecord,
+  type InstanceTable,
+  type LocalCopyView,
+  type RoutingContext,
+} from "@modelmesh/core";
+import type { MeshContext } from "../mesh-context.js";
+
+/** Local invocation statistics the copy picker reads for this instance (§2.4). */
+export interface LocalInvokeStats {
+  inFlight: number;
+  lastInvokeMs: number;
+}
+
+/** The routing context over the mesh's live state, rebuilt parts kept current. */
+export interface RoutingView {
+  readonly context: RoutingContext;
+  readonly stats: LocalInvokeStats;
+  /** Forgets the instance table so the next route rebuilds it (after the mirror loads). */
+  invalidate(): void;
+  /** Stops following the instance table. */
+  close(): void;
+}
+
+/**
+ * Builds the {@link RoutingContext} the core's routing state machine reads: the registry mirror,
+ * an instance table rebuilt on every instance-table change, the local cache (read without
+ * touching), this instance's fresh record, and local statistics. Peers are unreachable until the
+ * cluster transport exists, so routing only ever serves or loads here.
+ */
+export function createRoutingView(ctx: MeshContext, freshSelf: () => InstanceRecord): RoutingView {
+  const stats: LocalInvokeStats = { inFlight: 0, lastInvokeMs: 0 };
+  const buildTable = (): InstanceTable => {
+    const records = new Map<string, InstanceRecord>();
+    for (const [id, versioned] of ctx.instancesMirror.entries()) records.set(id, versioned.value);
+    return createInstanceTable({
+      records,
+      selfId: ctx.selfId,
+      minSpaceUnits: ctx.minSpaceUnits,
+      minChurnAgeMs: ctx.timings.minChurnAgeMs,
+    });
+  };
+  let table: InstanceTable | undefined;
+  const unsubscribe = ctx.instancesMirror.subscribe(() => {
+    table = undefined;
+  });
+  const selfId = ctx.selfId;
+  const context: RoutingContext = {
+    models: { get: (id) => ctx.registryMirror.get(id)?.value },
+    get instances() {
+      table ??= buildTable();
+      return table;
+    },
+    freshSelfRecord: freshSelf,
+    cache: {
+      get(id): LocalCopyView | undefined {
+        const entry = ctx.cache.peek(id);
+        return entry === undefined
+          ? undefined
+          : { state: entry.state.kind, loadTimestampMs: entry.data.loadTimestampMs };
+      },
+    },
+    peers: {
+      isReachable: (id) => id === selfId,
+      inFlight: (id) => (id === selfId ? stats.inFlight : 0),
+      lastUsedMs: (id) => (id === selfId ? stats.lastInvokeMs : 0),
+    },
+    loadTimes: ctx.loadTimes,
+    clock: ctx.clock,
+    random: ctx.random,
+    inUseLoadFailureExpiryMs: Math.floor(ctx.timings.loadFailureExpiryMs / 2),
+  };
+  return {
+    context,
+    stats,
+    invalidate() {
+      table = undefined;
+    },
+    close: unsubscribe,
+  };
+}

@@ -1,0 +1,123 @@
+import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { MeshError } from "@modelmesh/core";
+import { ModelMesh } from "@modelmesh/proto";
+import { toConnectError } from "../edge/connect-error.js";
+import type { MeshContext } from "../mesh-context.js";
+import type { RoutingView } from "../routing/routing-view.js";
+import { ensureLoaded, modelStatus } from "../routing/status-route.js";
+import { removeLocalCopy } from "../tasks/registry-watch.js";
+import { registerLegacyAliases } from "./legacy-aliases.js";
+import { deleteRegistration, writeRegistration } from "./register-model.js";
+import { toStatusInfo } from "./status-info.js";
+
+function requireModelId(modelId: string): void {
+  if (modelId === "") throw new MeshError("INVALID_ARGUMENT", "must provide non-empty modelId");
+}
+
+function balanced(context: HandlerContext): boolean {
+  return context.requestHeader.get("mm-balanced")?.toLowerCase() === "true";
+}
+
+function deadlineOf(context: HandlerContext): { deadlineMs?: number } {
+  const timeoutMs = context.timeoutMs();
+  return timeoutMs === undefined ? {} : { deadlineMs: Date.now() + timeoutMs };
+}
+
+/** Runs a handler body, mapping every failure to the client's status (§13.3). */
+async function edge<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toConnectError(error);
+  }
+}
+
+/** What the service needs. */
+export interface ModelMeshServiceOptions {
+  readonly ctx: MeshContext;
+  readonly view: RoutingView;
+  /** False before start and during shutdown. */
+  readonly accepting: () => boolean;
+}
+
+/**
+ * The `mmesh.ModelMesh` management service (§13.1): registerModel, unregisterModel,
+ * getModelStatus, ensureLoaded; the vmodel RPCs answer UNIMPLEMENTED until vmodels exist.
+ */
+export function createModelMeshService(options: ModelMeshServiceOptions): ServiceImpl<typeof ModelMesh> {
+  const { ctx, view } = options;
+  const ready = () => {
+    if (!options.accepting()) throw new MeshError("STORE_UNAVAILABLE", "ModelMesh instance is not ready");
+  };
+  const vmodelsUnsupported = () =>
+    edge(() => Promise.reject(new MeshError("UNIMPLEMENTED", "vmodels not supported")));
+  return {
+    registerModel: (req, context) =>
+      edge(async () => {
+        ready();
+        requireModelId(req.modelId);
+        const type = req.modelInfo?.type ?? "";
+        if (type === "") throw new MeshError("INVALID_ARGUMENT", "Must provide non-empty model type string");
+        const path = req.modelInfo?.path || undefined;
+        const key = req.modelInfo?.key || undefined;
+        const registration = {
+          modelId: req.modelId,
+          type,
+          path,
+          key,
+          loadNow: req.loadNow,
+          lastUsedMs: Number(req.lastUsedTime),
+        };
+        const result = await writeRegistration(ctx, registration);
+        if (req.loadNow) {
+          const details = await ensureLoaded(ctx, view, req.modelId, {
+            lastUsedMs: result.lastUsedMs,
+            sync: req.sync,
+            balanced: balanced(context),
+            signal: context.signal,
+            ...deadlineOf(context),
+          });
+          return toStatusInfo(details);
+        }
+        if (result.created) return toStatusInfo({ status: "NOT_LOADED", errors: [], copies: [] });
+        return toStatusInfo(await modelStatus(ctx, view, req.modelId));
+      }),
+    unregisterModel: (req) =>
+      edge(async () => {
+        ready();
+        requireModelId(req.modelId);
+        await deleteRegistration(ctx, req.modelId);
+        removeLocalCopy(ctx, req.modelId);
+        return {};
+      }),
+    getModelStatus: (req) =>
+      edge(async () => {
+        ready();
+        requireModelId(req.modelId);
+        return toStatusInfo(await modelStatus(ctx, view, req.modelId));
+      }),
+    ensureLoaded: (req, context) =>
+      edge(async () => {
+        ready();
+        requireModelId(req.modelId);
+        const details = await ensureLoaded(ctx, view, req.modelId, {
+          lastUsedMs: Number(req.lastUsedTime),
+          sync: req.sync,
+          balanced: balanced(context),
+          signal: context.signal,
+          ...deadlineOf(context),
+        });
+        return toStatusInfo(details);
+      }),
+    setVModel: vmodelsUnsupported,
+    deleteVModel: vmodelsUnsupported,
+    getVModelStatus: vmodelsUnsupported,
+  };
+}
+
+/** Registers the service, and its legacy names (§2.1), on a Connect router. */
+export function registerModelMeshService(router: ConnectRouter, options: ModelMeshServiceOptions): void {
+  const impl = createModelMeshService(options);
+  router.service(ModelMesh, impl);
+  registerLegacyAliases(router, impl);
+}
