@@ -64,6 +64,30 @@ export {
   ServerReadyRequestSchema,
   ServerReadyResponseSchema,
 } from "./gen/grpc_predict_v2_pb.js";
+// mmesh.internal.v1.MeshPeerService: the internal peer protocol between mesh instances
+// (mmesh/internal/v1/mesh_internal.proto; internal only, see docs/cluster.md).
+export type {
+  CopyInfo,
+  CopyRef,
+  ModelStatusRequest,
+  ModelStatusResponse,
+  RoutingContext,
+} from "./gen/mmesh/internal/v1/mesh_internal_pb.js";
+export {
+  CopyInfoSchema,
+  CopyRefSchema,
+  CopyState,
+  CopyStateSchema,
+  file_mmesh_internal_v1_mesh_internal,
+  HopType,
+  HopTypeSchema,
+  MeshPeerService,
+  ModelState,
+  ModelStateSchema,
+  ModelStatusRequestSchema,
+  ModelStatusResponseSchema,
+  RoutingContextSchema,
+} from "./gen/mmesh/internal/v1/mesh_internal_pb.js";
 // mmesh.ModelMesh: the management API (model-mesh.proto).
 export type {
   DeleteVModelRequest,

@@ -94,7 +94,11 @@ export class ForwardCall implements ForwardHandle {
     if (httpStatus !== 200) {
       const code = grpcCodeForHttpStatus(httpStatus);
       this.fail(
-        this.#context.translateError(this.#context.method, { code, message: `HTTP status ${httpStatus}` }),
+        this.#context.translateError(
+          this.#context.method,
+          { code, message: `HTTP status ${httpStatus}` },
+          headers,
+        ),
       );
       return;
     }
@@ -109,7 +113,7 @@ export class ForwardCall implements ForwardHandle {
   #onTrailersOnly(headers: IncomingHttpHeaders): void {
     const status = grpcStatusOf(headers) ?? { code: GrpcCode.UNKNOWN, message: "" };
     if (status.code !== GrpcCode.OK) {
-      this.fail(this.#context.translateError(this.#context.method, status));
+      this.fail(this.#context.translateError(this.#context.method, status, headers));
       return;
     }
     const { "grpc-status": grpcStatus, "grpc-message": grpcMessage, ...rest } = headers;
@@ -147,7 +151,7 @@ export class ForwardCall implements ForwardHandle {
     };
     if (this.#state === "waiting" && status.code !== GrpcCode.OK) {
       // No body was delivered: this is an error "before any response".
-      this.fail(this.#context.translateError(this.#context.method, status));
+      this.fail(this.#context.translateError(this.#context.method, status, trailers));
       return;
     }
     if (this.#state === "waiting") this.#deliverHeaders();

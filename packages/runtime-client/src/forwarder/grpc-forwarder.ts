@@ -16,6 +16,11 @@ export interface GrpcForwarderOptions extends SessionPoolOptions {
   readonly maxMessageBytes?: number;
   /** Maps error statuses answered before any response. Default {@link translateGenericError}. */
   readonly translateError?: ErrorTranslator;
+  /**
+   * An existing session pool to the same target, shared with other clients of that endpoint
+   * (the pool options above are then ignored). {@link GrpcForwarder.close} closes it.
+   */
+  readonly sessionPool?: Http2SessionPool;
 }
 
 /**
@@ -44,7 +49,7 @@ export class GrpcForwarder {
   readonly #translateError: ErrorTranslator;
 
   constructor(target: Http2Target, options: GrpcForwarderOptions = {}) {
-    this.#pool = new Http2SessionPool(target, options);
+    this.#pool = options.sessionPool ?? new Http2SessionPool(target, options);
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#translateError = options.translateError ?? translateGenericError;
   }

@@ -53,5 +53,13 @@ export interface ForwardHandle {
   cancel(): void;
 }
 
-/** Turns an error status from the endpoint into the core's typed error. `method` is `pkg.Svc/Method`. */
-export type ErrorTranslator = (method: string, status: GrpcStatus) => MeshError;
+/**
+ * Turns an error status from the endpoint into the core's typed error. `method` is `pkg.Svc/Method`;
+ * `metadata` is the headers or trailers block that carried the status (the response headers for a
+ * non-200 HTTP answer), for endpoints that add typed error details there (mesh peers do).
+ */
+export type ErrorTranslator = (
+  method: string,
+  status: GrpcStatus,
+  metadata: IncomingHttpHeaders,
+) => MeshError;

@@ -1,0 +1,127 @@
+import { type Client, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { type InstanceRecord, MeshError } from "@modelmesh/core";
+import { MeshPeerService } from "@modelmesh/proto";
+import { GrpcForwarder, Http2SessionPool, type SessionPoolOptions } from "@modelmesh/runtime-client";
+import { DEFAULT_INTERNAL_PORT, peerEndpointOf, peerTarget } from "./peer-address.js";
+import { decodePeerError } from "./peer-errors.js";
+import { poolSessionManager } from "./pool-session-manager.js";
+import type { PeerResult } from "./routing-context.js";
+
+/** The ways to talk to one peer, over one pooled HTTP/2 connection (or a few). */
+export interface PeerConnection {
+  readonly instanceId: string;
+  /** `host:port` of its internal service. */
+  readonly label: string;
+  /** Forwards inference calls byte for byte; errors decoded from the peer's error-kind trailers. */
+  readonly forwarder: GrpcForwarder;
+  /** `MeshPeerService` over the same sessions. */
+  readonly status: Client<typeof MeshPeerService>;
+}
+
+/** Options for {@link PeerDirectory}. */
+export interface PeerDirectoryOptions extends SessionPoolOptions {
+  /** Internal port assumed for records that carry only a location. Default 8080. */
+  readonly defaultPort?: number;
+  /**
+   * Largest forwarded response message accepted, bytes (`MM_SVC_GRPC_MAX_MSG_SIZE`). Default
+   * 16 MiB, as for the runtime.
+   */
+  readonly maxMessageBytes?: number;
+  /** Largest status answer accepted, bytes. Default 4 MiB. */
+  readonly maxStatusBytes?: number;
+}
+
+interface Entry {
+  readonly connection: PeerConnection;
+  readonly pool: Http2SessionPool;
+  /** The record last resolved to this connection: the same object needs no parsing (hot path). */
+  record: InstanceRecord;
+}
+
+/**
+ * Maps peer instances (id and instance record, from the instance table) to pooled HTTP/2
+ * connections to their internal service. Connections are made on first use and kept; a record
+ * whose endpoint changed (the instance restarted elsewhere with the same id) gets a new one, and
+ * {@link PeerDirectory.retainOnly} closes those of instances that left the table.
+ */
+export class PeerDirectory {
+  readonly #peers = new Map<string, Entry>();
+  readonly #options: PeerDirectoryOptions;
+  #closed = false;
+
+  constructor(options: PeerDirectoryOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Peers with an open connection entry. */
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  /**
+   * The connection to `instanceId` at the endpoint its record names. An `INSTANCE_UNAVAILABLE`
+   * error (retryable) when the record names no usable endpoint or the directory is closed.
+   */
+  connectionFor(instanceId: string, record: InstanceRecord): PeerResult<PeerConnection> {
+    const known = this.#peers.get(instanceId);
+    if (known !== undefined && known.record === record) return { ok: true, value: known.connection };
+    const endpoint = peerEndpointOf(record, this.#options.defaultPort ?? DEFAULT_INTERNAL_PORT);
+    if (this.#closed || endpoint === undefined) {
+      const why = this.#closed
+        ? "the peer directory is closed"
+        : "its instance record names no internal endpoint";
+      return {
+        ok: false,
+        error: new MeshError("INSTANCE_UNAVAILABLE", `cannot reach peer ${instanceId}: ${why}`, {
+          instanceId,
+        }),
+      };
+    }
+    const target = peerTarget(endpoint);
+    if (known !== undefined && known.connection.label === target.label) {
+      known.record = record;
+      return { ok: true, value: known.connection };
+    }
+    known?.pool.close();
+    const entry = this.#connect(instanceId, target, record);
+    this.#peers.set(instanceId, entry);
+    return { ok: true, value: entry.connection };
+  }
+
+  /** Closes the connections of every peer not in `instanceIds` (those that left the instance table). */
+  retainOnly(instanceIds: ReadonlySet<string>): void {
+    for (const [id, entry] of this.#peers) {
+      if (instanceIds.has(id)) continue;
+      entry.pool.close();
+      this.#peers.delete(id);
+    }
+  }
+
+  /** Closes every connection; calls in flight fail with `INSTANCE_UNAVAILABLE`. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    for (const entry of this.#peers.values()) entry.pool.close();
+    this.#peers.clear();
+  }
+
+  #connect(instanceId: string, target: ReturnType<typeof peerTarget>, record: InstanceRecord): Entry {
+    const options = this.#options;
+    const pool = new Http2SessionPool(target, options);
+    const peer = { instanceId, label: target.label };
+    const forwarder = new GrpcForwarder(target, {
+      sessionPool: pool,
+      ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+      translateError: (_method, status, metadata) => decodePeerError(status, metadata, peer),
+    });
+    const transport = createGrpcTransport({
+      baseUrl: target.url,
+      sessionManager: poolSessionManager(pool),
+      readMaxBytes: options.maxStatusBytes ?? 4 * 1024 * 1024,
+      // Status answers are small; compressing them costs more than it saves.
+      acceptCompression: [],
+    });
+    const status = createClient(MeshPeerService, transport);
+    return { pool, record, connection: { instanceId, label: target.label, forwarder, status } };
+  }
+}

@@ -1,0 +1,95 @@
+import * as http2 from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "@modelmesh/core";
+import { MeshPeerService } from "@modelmesh/proto";
+import { createForwardedHandler } from "./forwarded-handler.js";
+import { peerStatusService } from "./peer-status-service.js";
+import type { PeerHandler } from "./types.js";
+
+/** Options for {@link createPeerRequestListener}. */
+export interface PeerServiceOptions {
+  /** The server's side of both operations. */
+  readonly handler: PeerHandler;
+  /** This instance's id. */
+  readonly instanceId: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The request listener of the internal peer port: `MeshPeerService` (status / ensure-loaded)
+ * through Connect, every other path as a forwarded inference call. Mount it on an h2c server
+ * (`http2.createServer(listener)`), or use {@link listenPeerServer}.
+ */
+export function createPeerRequestListener(
+  options: PeerServiceOptions,
+): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void {
+  const forwarded = createForwardedHandler(options);
+  return connectNodeAdapter({
+    routes: (router: ConnectRouter) => {
+      router.service(MeshPeerService, peerStatusService(options.handler, options.instanceId));
+    },
+    fallback: (req, res) => forwarded(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse),
+  });
+}
+
+/** Options for {@link listenPeerServer}. */
+export interface ListenPeerServerOptions extends PeerServiceOptions {
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Default `0.0.0.0`. */
+  readonly host?: string;
+  /** Per-stream and per-connection receive window, bytes. Default 8 MiB, as the client side. */
+  readonly windowBytes?: number;
+}
+
+/** A listening peer server. */
+export interface PeerServer {
+  /** The bound port. */
+  readonly port: number;
+  /**
+   * Stops accepting connections. Open sessions get GOAWAY and may finish their calls for
+   * `graceMs` (default 0), after which they are destroyed. Resolves when the server is closed.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts an h2c server on the internal peer port. */
+export async function listenPeerServer(options: ListenPeerServerOptions): Promise<PeerServer> {
+  const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+  const server = http2.createServer(
+    { settings: { initialWindowSize: windowBytes } },
+    createPeerRequestListener(options),
+  );
+  // Answers go out at once instead of waiting for the previous segment's ACK (Nagle).
+  server.on("connection", (socket: Socket) => socket.setNoDelay(true));
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("connect", () => session.setLocalWindowSize(windowBytes));
+    session.setLocalWindowSize(windowBytes);
+    session.once("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "0.0.0.0", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close(graceMs = 0) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close();
+      const destroyAll = () => {
+        for (const session of sessions) session.destroy();
+      };
+      if (graceMs <= 0) destroyAll();
+      else setTimeout(destroyAll, graceMs).unref();
+      return closed;
+    },
+  };
+}
