@@ -10,11 +10,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default limit of the start-up connection check. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /**
- * Default keys per page when reading a whole table: 5000 model records (~2 MB) per response, well
- * inside the client's 256 MiB message limit. (20 000 was not measurably faster on the benchmark
- * machine and kept more heap per mirrored record.)
+ * Default keys per page when reading a whole table: 20 000 model records (~8 MB) per response,
+ * well inside the client's 256 MiB message limit. Pages are decoded straight from the wire
+ * (range-wire.ts), so a larger page no longer keeps more heap per mirrored record; fewer pages
+ * mean fewer round trips and less counting in etcd (each limited range also counts the rest of
+ * the range): loading 100 000 records took a median 3.1 s against 4.3 s with 5000 per page, same
+ * run, on a loaded 2-core machine.
  */
-export const DEFAULT_RANGE_PAGE_SIZE = 5_000;
+export const DEFAULT_RANGE_PAGE_SIZE = 20_000;
 
 /** Options of {@link connectEtcdStore}. */
 export interface EtcdStoreOptions {

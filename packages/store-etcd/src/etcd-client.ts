@@ -9,7 +9,7 @@ import type { EtcdConnectionConfig } from "./connection-config.js";
  * watches). Each endpoint keeps a circuit breaker, so calls avoid a member that just failed three
  * times in a row (for 1 s), which is what lets writes move on quickly when a member dies.
  */
-export function createEtcdClient(config: EtcdConnectionConfig): Etcd3 {
+export function createEtcdClient(config: EtcdConnectionConfig): AdapterEtcd3 {
   const options: IOptions = {
     hosts: [...config.endpoints],
     grpcOptions: {
@@ -43,7 +43,40 @@ export function createEtcdClient(config: EtcdConnectionConfig): Etcd3 {
       : { auth: { username: config.auth.username, password: config.auth.password } }),
     ...(config.tls === undefined ? {} : { credentials: credentialsOf(config.tls) }),
   };
-  return new Etcd3(options);
+  return new AdapterEtcd3(options);
+}
+
+/** The part of a gRPC client the raw range read uses (grpc-js `Client.makeUnaryRequest`). */
+export interface UnaryCaller {
+  makeUnaryRequest<Request, Response>(
+    method: string,
+    serialize: (value: Request) => Buffer,
+    deserialize: (value: Buffer) => Response,
+    argument: Request,
+    metadata: object,
+    options: { deadline: number },
+    callback: (error: Error | null, value?: Response) => void,
+  ): unknown;
+}
+
+/** The part of the etcd3 connection pool the raw range read uses. */
+export interface EtcdConnections {
+  /**
+   * Runs `call` against one member's service client with the call metadata (auth token), through
+   * the pool's host selection and circuit breakers, as the client's own calls do.
+   */
+  withConnection<T>(
+    service: "KV",
+    call: (connection: { client: UnaryCaller; metadata: object }) => Promise<T>,
+  ): Promise<T>;
+}
+
+/** The etcd3 client with its connection pool reachable, for calls the client has no form for. */
+export class AdapterEtcd3 extends Etcd3 {
+  /** The client's connection pool. */
+  get connections(): EtcdConnections {
+    return this.pool;
+  }
 }
 
 function credentialsOf(tls: NonNullable<EtcdConnectionConfig["tls"]>): NonNullable<IOptions["credentials"]> {

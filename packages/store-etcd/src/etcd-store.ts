@@ -19,8 +19,9 @@ import {
   MeshError,
   type StoreCallOptions,
 } from "@modelmesh/core";
-import type { Etcd3, ICompare, IRequestOp, ITxnResponse } from "etcd3";
+import type { ICompare, IRequestOp, ITxnResponse } from "etcd3";
 import { type CallPolicy, runEtcdCall } from "./call.js";
+import type { AdapterEtcd3 } from "./etcd-client.js";
 import { openEtcdSession } from "./etcd-session.js";
 import { startPrefixWatch } from "./etcd-watch.js";
 import type { KeyCodec } from "./keys.js";
@@ -28,7 +29,7 @@ import { rangeAll, toKvEntry } from "./range-all.js";
 
 /** What an {@link EtcdKvStore} is built from. @internal */
 export interface EtcdStoreParts {
-  readonly client: Etcd3;
+  readonly client: AdapterEtcd3;
   readonly keys: KeyCodec;
   readonly policy: CallPolicy;
   /** Keys per range page. */

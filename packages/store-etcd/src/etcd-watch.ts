@@ -1,12 +1,13 @@
 import { type KvEvent, type KvWatch, type KvWatchListener, type Logger, MeshError } from "@modelmesh/core";
 import type { Etcd3, IWatchResponse } from "etcd3";
 import { translateEtcdError } from "./errors.js";
+import type { AdapterEtcd3 } from "./etcd-client.js";
 import type { KeyCodec } from "./keys.js";
 import { rangeAll, toKvEntry } from "./range-all.js";
 
 /** Options of {@link startPrefixWatch}. */
 export interface PrefixWatchOptions {
-  readonly client: Etcd3;
+  readonly client: AdapterEtcd3;
   readonly keys: KeyCodec;
   readonly prefix: string;
   readonly listener: KvWatchListener;

@@ -9,6 +9,11 @@ export class KeyCodec {
     this.#root = Buffer.from(rootPrefix, "utf8");
   }
 
+  /** Bytes of the root prefix at the start of every etcd key. */
+  get rootLength(): number {
+    return this.#root.length;
+  }
+
   /** The etcd key of a logical key. */
   encode(key: string): Buffer {
     return this.#root.length === 0

@@ -1,6 +1,13 @@
 import type { KvEntry, KvRange } from "@modelmesh/core";
-import type { Etcd3, IKeyValue } from "etcd3";
+import { castGrpcError, EtcdInvalidAuthTokenError, type IKeyValue } from "etcd3";
+import type { AdapterEtcd3, UnaryCaller } from "./etcd-client.js";
 import type { KeyCodec } from "./keys.js";
+import {
+  encodeRangeRequest,
+  type RangeWirePage,
+  type RangeWireRequest,
+  scanRangeResponse,
+} from "./range-wire.js";
 
 /** Converts an etcd key-value into the port's entry. */
 export function toKvEntry(keys: KeyCodec, kv: IKeyValue): KvEntry {
@@ -14,7 +21,7 @@ export function toKvEntry(keys: KeyCodec, kv: IKeyValue): KvEntry {
 
 /** Options of {@link rangeAll}. */
 export interface RangeAllOptions {
-  readonly client: Etcd3;
+  readonly client: AdapterEtcd3;
   readonly keys: KeyCodec;
   readonly prefix: string;
   /** Keys per request; large tables are read in pages so no response exceeds gRPC limits. */
@@ -44,28 +51,86 @@ export async function rangeAll(options: RangeAllOptions): Promise<KvRange> {
 }
 
 async function readPages(options: RangeAllOptions): Promise<KvRange> {
-  const { client, keys, pageSize } = options;
-  const { key: start, range_end } = keys.prefixRange(options.prefix);
+  const { key: start, range_end: rangeEnd } = options.keys.prefixRange(options.prefix);
   const readPage = (key: Buffer, revision: number) =>
-    client.kv.range(
-      { key, range_end, limit: pageSize, ...(revision === 0 ? {} : { revision }) },
-      { deadline: options.deadlineMs },
-    );
+    readRangePage(options, { key, rangeEnd, limit: options.pageSize, revision });
   const entries: KvEntry[] = [];
-  let revision = 0;
-  let pending = readPage(start, 0);
+  let page = await readPage(start, 0);
+  const { revision } = page;
   for (;;) {
-    const response = await pending;
-    if (revision === 0) revision = Number(response.header.revision);
-    const last = response.kvs.at(-1);
-    if (!response.more || last === undefined) {
-      for (const kv of response.kvs) entries.push(toKvEntry(keys, kv));
+    if (!page.more || page.lastKey === undefined) {
+      page.decodeEntries(entries);
       return { entries, revision };
     }
-    // Ask for the next page (starting right after the last key read) before converting this one,
-    // so etcd works on it meanwhile. Its failure surfaces at the await above.
-    pending = readPage(Buffer.concat([last.key, Buffer.from([0])]), revision);
-    pending.catch(() => undefined);
-    for (const kv of response.kvs) entries.push(toKvEntry(keys, kv));
+    // Ask for the next page (starting right after the last key read) before decoding this one,
+    // so etcd works on it meanwhile. Its failure surfaces at the await below.
+    const next = readPage(Buffer.concat([page.lastKey, Buffer.from([0])]), revision);
+    next.catch(() => undefined);
+    page.decodeEntries(entries);
+    page = await next;
   }
 }
+
+/**
+ * One page, read with the raw `KV.Range` call and decoded straight into entries. When the auth
+ * token has expired the page is read through the client's own call, which renews the token.
+ */
+async function readRangePage(options: RangeAllOptions, request: RangeWireRequest): Promise<RangeWirePage> {
+  const { client, keys, deadlineMs } = options;
+  try {
+    return await client.connections.withConnection("KV", ({ client: kv, metadata }) =>
+      rawRange(kv, metadata, request, keys.rootLength, deadlineMs),
+    );
+  } catch (error) {
+    if (!(error instanceof EtcdInvalidAuthTokenError)) throw error;
+  }
+  const response = await client.kv.range(
+    {
+      key: request.key,
+      range_end: request.rangeEnd,
+      limit: request.limit,
+      ...(request.revision === 0 ? {} : { revision: request.revision }),
+    },
+    { deadline: deadlineMs },
+  );
+  return {
+    revision: Number(response.header.revision),
+    more: response.more,
+    lastKey: response.kvs.at(-1)?.key,
+    decodeEntries: (into) => {
+      for (const kv of response.kvs) into.push(toKvEntry(keys, kv));
+    },
+  };
+}
+
+function rawRange(
+  kv: UnaryCaller,
+  metadata: object,
+  request: RangeWireRequest,
+  keyOffset: number,
+  deadline: number,
+): Promise<RangeWirePage> {
+  return new Promise((resolve, reject) => {
+    kv.makeUnaryRequest<RangeWireRequest, Buffer>(
+      RANGE_METHOD,
+      encodeRangeRequest,
+      (message) => message,
+      request,
+      metadata,
+      { deadline },
+      (error, message) => {
+        if (error) reject(castGrpcError(error));
+        else if (message === undefined) reject(new Error("etcd sent no range response"));
+        else {
+          try {
+            resolve(scanRangeResponse(message, keyOffset));
+          } catch (decodeError) {
+            reject(decodeError);
+          }
+        }
+      },
+    );
+  });
+}
+
+const RANGE_METHOD = "/etcdserverpb.KV/Range";

@@ -1,7 +1,9 @@
 import type { KvEntry } from "@modelmesh/core";
 import { type EtcdServer, startEtcd, stopAllEtcd } from "@modelmesh/testkit/etcd";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
+import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectEtcdStore } from "../src/index.js";
 import { connectMesh, jsonCodec } from "./helpers.js";
 
 let etcd: EtcdServer;
@@ -44,6 +46,38 @@ describe("reading a table in pages", () => {
         ids.filter((id) => id !== "m04").map((id) => `${id}=${id}`),
       );
       mirror.close();
+    } finally {
+      await kv.close();
+    }
+  });
+
+  it("reads pages with the auth token when etcd requires authentication", async () => {
+    // Its own etcd: authentication stays enabled on it.
+    const secured = await startEtcd();
+    const admin = new Etcd3({ hosts: secured.hostPort });
+    try {
+      await admin.role("root").create();
+      await admin.user("root").create("secret");
+      await admin.user("root").addRole("root");
+      await admin.auth.authEnable();
+    } finally {
+      admin.close();
+    }
+    const kv = await connectEtcdStore({
+      connection: {
+        endpoints: [secured.hostPort],
+        rootPrefix: "",
+        auth: { username: "root", password: "secret" },
+      },
+      rangePageSize: 2,
+    });
+    try {
+      for (const id of ["a", "b", "c", "d", "e"])
+        await kv.putIfRevision({ key: `/auth/t/${id}`, value: `{"id":"${id}"}`, expectedRevision: 0 });
+      const range = await kv.range("/auth/t/");
+      expect(range.entries.map((e) => `${e.key}=${e.value}`)).toEqual(
+        ["a", "b", "c", "d", "e"].map((id) => `/auth/t/${id}={"id":"${id}"}`),
+      );
     } finally {
       await kv.close();
     }
