@@ -3,6 +3,7 @@ import {
   DEFAULT_MULTI_PARALLELISM,
   fullThresholdUnits,
   instanceRecordCodec,
+  MeshError,
   type MeshSession,
   modelRecordCodec,
   noopLogger,
@@ -11,11 +12,17 @@ import {
 } from "@modelmesh/core";
 import type { CopyData } from "./cache/copy-data.js";
 import { SpaceSignal } from "./cache/space-signal.js";
+import { ClusterDuties } from "./cluster/cluster-duties.js";
+import { ModelRates } from "./cluster/model-rates.js";
+import { TypeConstraints } from "./cluster/type-constraints.js";
+import { readTypeConstraintsFile, watchTypeConstraintsFile } from "./cluster/type-constraints-file.js";
 import { createInferenceHandler, type InferenceCounters } from "./inference/handle-inference.js";
 import { LoadQueue } from "./loading/load-queue.js";
 import type { MeshContext } from "./mesh-context.js";
 import type { ModelMesh, ModelMeshOptions } from "./model-mesh.js";
 import { resolveTimings } from "./options/timings.js";
+import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
+import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { shutdownMesh } from "./shutdown.js";
@@ -64,24 +71,59 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     lifecycle: { shuttingDown: false },
     space: new SpaceSignal(),
     requests: new RequestRate(clock),
+    modelRates: new ModelRates(),
     requestPublish: publish,
   };
+}
+
+/** The type constraints of `options` (§9.7); a file is read now and hot-reloaded later. */
+function createTypeConstraints(options: ModelMeshOptions): TypeConstraints {
+  if (options.typeConstraints !== undefined && options.typeConstraintsPath !== undefined) {
+    throw new MeshError("INVALID_ARGUMENT", "give type constraints inline or as a file path, not both");
+  }
+  if (options.typeConstraintsPath !== undefined) {
+    return new TypeConstraints(readTypeConstraintsFile(options.typeConstraintsPath));
+  }
+  return new TypeConstraints(options.typeConstraints ?? {});
 }
 
 /**
  * Creates one mesh instance over a store and a READY runtime (design §4, §5): the
  * `mmesh.ModelMesh` service, the inference pass-through with its load queue and cache, and the
- * background tasks (instance record publisher, janitor). The store mirrors start loading at once;
+ * background tasks (instance record publisher, janitor, cluster duties: rate check and scaling,
+ * leader election with the reaper and proactive loading). The store mirrors start loading at once;
  * calls are refused (UNAVAILABLE) and no task runs until {@link ModelMesh.start} has finished.
  */
 export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   let publisher: InstancePublisher | undefined;
   const ctx = createContext(options, () => publisher?.request());
-  const janitor = new Janitor(ctx);
   const startTimeMs = ctx.clock.nowMs();
-  const view = createRoutingView(ctx, () =>
-    buildInstanceRecord(ctx, { startTimeMs, shutdown: ctx.lifecycle.shuttingDown }),
-  );
+  const freshSelf = () => buildInstanceRecord(ctx, { startTimeMs, shutdown: ctx.lifecycle.shuttingDown });
+  const constraints = createTypeConstraints(options);
+  const peerService = createPeerService(ctx, options.maxMessageBytes);
+  const view = createRoutingView(ctx, freshSelf, constraints, peerService?.link);
+  const copyRequester =
+    options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });
+  const cluster = new ClusterDuties({
+    ctx,
+    store: options.store,
+    view,
+    constraints,
+    freshSelf,
+    ...(options.scaleUpRpmThreshold === undefined
+      ? {}
+      : { scaleUpRpmThreshold: options.scaleUpRpmThreshold }),
+    ...(copyRequester === undefined ? {} : { copyRequester }),
+  });
+  const janitor = new Janitor(ctx, () => cluster.scaleDown());
+  const stopConstraintsWatch =
+    options.typeConstraintsPath === undefined
+      ? () => {}
+      : watchTypeConstraintsFile(
+          options.typeConstraintsPath,
+          (config) => constraints.setConfig(config),
+          ctx.logger,
+        );
   const counters: InferenceCounters = { inFlight: 0 };
   const state = { started: false, session: undefined as MeshSession | undefined, stopWatch: () => {} };
   const accepting = () => state.started && !ctx.lifecycle.shuttingDown;
@@ -104,10 +146,12 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
+        await peerService?.listen(view, () => state.started);
         state.session = await options.store.openSession();
         publisher = new InstancePublisher(ctx, state.session, startTimeMs);
         await publisher.start();
         janitor.start();
+        await cluster.start(state.session);
         state.started = true;
         ctx.logger.info({ capacityUnits: ctx.cache.stats().capacityUnits }, "mesh instance started");
       })();
@@ -119,19 +163,24 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     get inFlight() {
       return counters.inFlight;
     },
+    get isLeader() {
+      return cluster.leadership.isLeader;
+    },
     shutdown(deadlineMs) {
       shutdownPromise ??= shutdownMesh({
         ctx,
         deadlineMs,
         counters,
         janitor,
+        cluster,
         publisher,
         session: state.session,
         stop: () => {
+          stopConstraintsWatch();
           state.stopWatch();
           view.close();
         },
-      });
+      }).finally(() => peerService?.close(deadlineMs));
       return shutdownPromise;
     },
   };

@@ -4,6 +4,14 @@
  * composed from `@modelmesh/core`, a store and a runtime connection. See `createModelMesh`.
  */
 
+export type {
+  CopyRequest,
+  CopyRequester,
+  CopyRequestReason,
+  CopyRequestResult,
+} from "./cluster/copy-requester.js";
+export type { TypeConstraint, TypeConstraintConfig } from "./cluster/type-constraints.js";
+export { parseTypeConstraints } from "./cluster/type-constraints.js";
 export { createModelMesh } from "./create-model-mesh.js";
 // For the gateway and tests; not a stable API.
 export type { GrpcStatus } from "./edge/grpc-status.js";
@@ -16,3 +24,28 @@ export type {
   ModelMesh,
   ModelMeshOptions,
 } from "./model-mesh.js";
+// The internal peer protocol (docs/cluster.md): for tools and tests that talk to a mesh's internal port.
+export type {
+  ForwardedInference,
+  PeerBinding,
+  PeerCallOptions,
+  PeerCallScope,
+  PeerClientOptions,
+  PeerDirectoryOptions,
+  PeerForwardRequest,
+  PeerHandler,
+  PeerHop,
+  PeerRef,
+  PeerRoutingContext,
+  PeerServer,
+  PeerStatusAnswer,
+  PeerStatusRequest,
+} from "./peer/index.js";
+export {
+  createPeerRequestListener,
+  DEFAULT_INTERNAL_PORT,
+  listenPeerServer,
+  PeerClient,
+  PeerDirectory,
+  PeerTraffic,
+} from "./peer/index.js";

@@ -12,6 +12,7 @@ import type {
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
 import type { CopyData } from "./cache/copy-data.js";
 import type { SpaceSignal } from "./cache/space-signal.js";
+import type { ModelRates } from "./cluster/model-rates.js";
 import type { LoadQueue } from "./loading/load-queue.js";
 import type { MeshIdentity } from "./model-mesh.js";
 import type { ResolvedTimings } from "./options/timings.js";
@@ -42,6 +43,8 @@ export interface MeshContext {
   readonly lifecycle: { shuttingDown: boolean };
   /** Requests per minute through this instance (the record's `rpm`). */
   readonly requests: RequestRate;
+  /** Requests per model since the last rate check (§5.1). */
+  readonly modelRates: ModelRates;
   /** Wakes loads waiting for unload-buffer space. */
   readonly space: SpaceSignal;
   /** Asks the instance-record publisher to publish soon (rate-limited). */

@@ -2,6 +2,8 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Clock, Logger, MeshStore, Random } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { CopyRequester } from "./cluster/copy-requester.js";
+import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 
 /** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
 export interface MeshIdentity {
@@ -28,6 +30,10 @@ export interface MeshTimings {
   readonly instancePublishMinIntervalMs?: number;
   readonly loadFailureExpiryMs?: number;
   readonly reaperIntervalMs?: number;
+  /** First leader-duty run after gaining leadership (the original: 2 min). Default `min(120 000, reaperIntervalMs)`. */
+  readonly reaperFirstRunMs?: number;
+  /** First rate check after start (the original: 5 s). Default `min(5000, rateCheckIntervalMs)`. */
+  readonly rateCheckFirstRunMs?: number;
   readonly assumeInstanceGoneAfterMs?: number;
   readonly minSecondCopyAgeMs?: number;
   readonly maxSecondCopyAgeMs?: number;
@@ -69,8 +75,21 @@ export interface ModelMeshOptions {
   readonly dataplane?: DataplaneConfig;
   /** `MM_MULTI_PARALLELISM`: concurrent model calls of one multi-model request (§2.10). Default 4. */
   readonly multiModelParallelism?: number;
-  /** `MM_SCALEUP_RPM_THRESHOLD`. */
+  /** `MM_SCALEUP_RPM_THRESHOLD`; the store's `config/scaleup_rpm_threshold` overrides it. Default 2000. */
   readonly scaleUpRpmThreshold?: number;
+  /**
+   * `MM_TYPE_CONSTRAINTS`, parsed (`parseTypeConstraints`): labels each model type requires or
+   * prefers (§9.7). Absent: every type may run anywhere. Not together with `typeConstraintsPath`.
+   */
+  readonly typeConstraints?: TypeConstraintConfig;
+  /** `MM_TYPE_CONSTRAINTS_PATH`: a type-constraint JSON file, read at creation and hot-reloaded. */
+  readonly typeConstraintsPath?: string;
+  /**
+   * Carries out copies the cluster duties want (second copy, scale-up, proactive loading). The
+   * peer layer provides one that reaches other instances; the default loads here when placement
+   * picks this instance and logs and skips other targets.
+   */
+  readonly copyRequester?: CopyRequester;
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
@@ -91,6 +110,8 @@ export interface ModelMesh {
   readonly ready: boolean;
   /** Inference calls currently in flight through this instance. */
   readonly inFlight: number;
+  /** True while this instance leads the store's leader election (§9.2). */
+  readonly isLeader: boolean;
   /**
    * Graceful stop: refuse new loads, wait for in-flight calls until `deadlineMs` (clock time),
    * stop background tasks, remove this instance's record and copies. Idempotent.

@@ -14,6 +14,8 @@ export interface ShutdownParts {
   readonly deadlineMs: number;
   readonly counters: InferenceCounters;
   readonly janitor: Janitor;
+  /** Cluster duties: stopped with the janitor, leaving the leader election. */
+  readonly cluster?: { stop(): Promise<void> };
   readonly publisher: InstancePublisher | undefined;
   readonly session: MeshSession | undefined;
   /** Stops watches and other listeners. */
@@ -32,6 +34,7 @@ export async function shutdownMesh(parts: ShutdownParts): Promise<void> {
   await parts.publisher?.markShutdown();
   while (parts.counters.inFlight > 0 && ctx.clock.nowMs() < parts.deadlineMs) await delay(20);
   await parts.janitor.stop();
+  await parts.cluster?.stop();
   parts.stop();
   const copies = ctx.cache.entries("lru-first") as CopyEntry[];
   for (const entry of copies) entry.data.abort.abort();

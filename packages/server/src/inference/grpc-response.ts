@@ -80,9 +80,15 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHtt
   return out;
 }
 
-/** The runtime's trailers as the client gets them (pseudo-headers dropped). */
+/**
+ * The runtime's (or a peer's) trailers as the client gets them: pseudo-headers and the peer
+ * protocol's `mm-internal-*` error details dropped.
+ */
 export function clientTrailers(trailers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const name in trailers) if (name.charCodeAt(0) !== 58) out[name] = trailers[name];
+  for (const name in trailers) {
+    if (name.charCodeAt(0) === 58 || name.startsWith("mm-internal-")) continue;
+    out[name] = trailers[name];
+  }
   return out;
 }

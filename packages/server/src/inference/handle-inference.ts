@@ -109,7 +109,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       balanced: requested.balanced,
       deadlineMs,
       signal: controller.signal,
-      send: (request) => relayCall(ctx.runtime.forwarder, request, stream),
+      send: (request, via) => relayCall(via ?? ctx.runtime.forwarder, request, stream),
     });
   } catch (error) {
     respondWithStatus(stream, toGrpcStatus(error));

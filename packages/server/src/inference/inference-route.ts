@@ -1,13 +1,15 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import { isMeshError, isServable, type MeshError } from "@modelmesh/core";
+import { isMeshError, isServable, type MeshError, type RouteRequest } from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
 import { awaitServable } from "../loading/await-copy.js";
 import type { MeshContext } from "../mesh-context.js";
+import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import type { CallForwarder } from "./relay-call.js";
 
 /** What sending a call to the runtime gave: the result, or a failure before anything reached the client. */
 export type Sent<T> =
@@ -24,8 +26,13 @@ export interface InferenceCall<T> {
   /** Absolute deadline (`Date.now()` clock) from `grpc-timeout`. */
   readonly deadlineMs: number | undefined;
   readonly signal: AbortSignal;
-  /** Sends the call to the runtime: streams the answer to the client, or collects it. */
-  send(request: ForwardRequest): Promise<Sent<T>>;
+  /** How the call reached this instance, for a call forwarded by a peer (hop and exclusions). */
+  readonly hop?: Pick<RouteRequest, "hop" | "cacheHitExcludes" | "cacheMissExcludes">;
+  /**
+   * Sends the call to the runtime (or, with `via`, to a peer): streams the answer to the
+   * client, or collects it.
+   */
+  send(request: ForwardRequest, via?: CallForwarder): Promise<Sent<T>>;
 }
 
 /**
@@ -68,6 +75,7 @@ async function serveLocal<T>(
   }
   ctx.cache.touch(entry);
   ctx.requests.record();
+  ctx.modelRates.record(call.modelId);
   const data = entry.data;
   data.inFlight++;
   view.stats.inFlight++;
@@ -95,9 +103,12 @@ async function serveLocal<T>(
 /**
  * Routes one inference call (§2.3): a cache hit is served from the in-memory snapshot and the
  * local cache with no store access; a miss loads the model here and serves once it is loaded.
+ * With a peer service, copies on other instances and loads placed there are reached by
+ * forwarding the call's bytes (hop `hit_only` / `load_local_only`).
  * Resolves when the response went to the client; rejects with the MeshError to answer with.
  */
 export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
+  const peers = view.peers;
   return driveRoute(
     ctx,
     view,
@@ -106,10 +117,14 @@ export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: Inf
       modelId: call.modelId,
       balanced: call.balanced,
       limitModelConcurrency: ctx.runtime.parameters.limitModelConcurrency,
+      ...call.hop,
     },
     {
       requestDriven: true,
       serve: (entry) => serveLocal(ctx, view, call, entry),
+      ...(peers === undefined
+        ? {}
+        : { forward: (step, state) => forwardInference(peers, call, step, state) }),
       status: () => {
         throw new Error("inference routes never end with a status answer");
       },

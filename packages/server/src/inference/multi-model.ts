@@ -76,7 +76,7 @@ async function callEach(
           balanced: call.balanced,
           deadlineMs: call.deadlineMs,
           signal: controller.signal,
-          send: (request) => collectCall(ctx.runtime.forwarder, request),
+          send: (request, via) => collectCall(via ?? ctx.runtime.forwarder, request),
         });
         results[i] = { kind: "ok", value };
       } catch (error) {

@@ -13,6 +13,9 @@ import {
 import { meshErrorToStatus } from "../edge/grpc-status.js";
 import { clientResponseHeaders, clientTrailers, endWithTrailers, statusTrailers } from "./grpc-response.js";
 
+/** Anything that forwards a call like the runtime's forwarder: the runtime, or a peer binding. */
+export type CallForwarder = Pick<GrpcForwarder, "forward">;
+
 /** How a relayed call ended. */
 export type RelayResult =
   /** The response went to the client (successfully or with a status after it started). */
@@ -27,7 +30,7 @@ export type RelayResult =
  * can retry (reload after NOT_FOUND, another copy).
  */
 export function relayCall(
-  forwarder: GrpcForwarder,
+  forwarder: CallForwarder,
   request: ForwardRequest,
   client: ServerHttp2Stream,
 ): Promise<RelayResult> {
@@ -73,9 +76,10 @@ export type CollectResult =
  * including an error status after response bytes, is reported as failed: nothing reached the
  * client yet.
  */
-export async function collectCall(forwarder: GrpcForwarder, request: ForwardRequest): Promise<CollectResult> {
+export async function collectCall(forwarder: CallForwarder, request: ForwardRequest): Promise<CollectResult> {
   try {
-    const response = await forwardAndCollect(forwarder, request);
+    // forwardAndCollect only calls `forward`.
+    const response = await forwardAndCollect(forwarder as GrpcForwarder, request);
     const status = grpcStatusOf(response.trailers);
     if (status !== undefined && status.code !== 0) {
       return { kind: "failed", error: translateRuntimeError(request.path.slice(1), status) };

@@ -13,6 +13,10 @@ export interface ResolvedTimings {
   readonly instancePublishForceAfterMs: number;
   readonly loadFailureExpiryMs: number;
   readonly reaperIntervalMs: number;
+  /** First leader-duty run after gaining leadership (2 min). */
+  readonly reaperFirstRunMs: number;
+  /** First rate check after start (5 s). */
+  readonly rateCheckFirstRunMs: number;
   readonly assumeInstanceGoneAfterMs: number;
   readonly minSecondCopyAgeMs: number;
   readonly maxSecondCopyAgeMs: number;
@@ -33,6 +37,8 @@ export function resolveTimings(timings: MeshTimings | undefined, loadTimeoutMs: 
     instancePublishForceAfterMs: 4 * (t.instancePublishIntervalMs ?? 40_000),
     loadFailureExpiryMs: t.loadFailureExpiryMs ?? 900_000,
     reaperIntervalMs: t.reaperIntervalMs ?? 420_000,
+    reaperFirstRunMs: t.reaperFirstRunMs ?? Math.min(120_000, t.reaperIntervalMs ?? 420_000),
+    rateCheckFirstRunMs: t.rateCheckFirstRunMs ?? Math.min(5000, t.rateCheckIntervalMs ?? 10_000),
     assumeInstanceGoneAfterMs: t.assumeInstanceGoneAfterMs ?? 600_000,
     minSecondCopyAgeMs: t.minSecondCopyAgeMs ?? 420_000,
     maxSecondCopyAgeMs: t.maxSecondCopyAgeMs ?? 2_400_000,

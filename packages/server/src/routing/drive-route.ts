@@ -27,6 +27,14 @@ export interface RoutePerformer<T> {
   serve(entry: CopyEntry, state: RouteState): Promise<Performed<T>>;
   /** Answers a status step (status and ensureLoaded requests only). */
   status(step: Extract<RouteStep, { kind: "status" }>, state: RouteState): T;
+  /**
+   * Sends the request to another instance (forward-hit, forward-load) through the peer layer.
+   * Absent (no peer service): the peer cannot be reached, and routing moves on.
+   */
+  forward?(
+    step: Extract<RouteStep, { kind: "forward-hit" | "forward-load" }>,
+    state: RouteState,
+  ): Promise<Performed<T>>;
 }
 
 /** The not-here outcome of a local copy that is gone: this instance may load it again. */
@@ -66,7 +74,8 @@ async function perform<T>(
     }
     case "forward-hit":
     case "forward-load": {
-      // No peer transport yet (single instance): the peer cannot be reached.
+      if (performer.forward !== undefined) return performer.forward(step, state);
+      // No peer service (single instance): the peer cannot be reached.
       const error = new MeshError("INSTANCE_UNAVAILABLE", `instance ${step.instanceId} cannot be reached`);
       return { done: false, outcome: { kind: "failed", error } };
     }

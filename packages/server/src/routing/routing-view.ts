@@ -4,8 +4,10 @@ import {
   type InstanceTable,
   type LocalCopyView,
   type RoutingContext,
+  type TypeConstraintView,
 } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
+import type { PeerLink } from "../peer-wiring/peer-link.js";
 
 /** Local invocation statistics the copy picker reads for this instance (§2.4). */
 export interface LocalInvokeStats {
@@ -17,6 +19,8 @@ export interface LocalInvokeStats {
 export interface RoutingView {
   readonly context: RoutingContext;
   readonly stats: LocalInvokeStats;
+  /** The peer service's sending side; absent when this instance has no internal port (single instance). */
+  readonly peers?: PeerLink;
   /** Forgets the instance table so the next route rebuilds it (after the mirror loads). */
   invalidate(): void;
   /** Stops following the instance table. */
@@ -26,10 +30,16 @@ export interface RoutingView {
 /**
  * Builds the {@link RoutingContext} the core's routing state machine reads: the registry mirror,
  * an instance table rebuilt on every instance-table change, the local cache (read without
- * touching), this instance's fresh record, and local statistics. Peers are unreachable until the
- * cluster transport exists, so routing only ever serves or loads here.
+ * touching), this instance's fresh record, and local statistics. With `peers` (an internal port),
+ * instances in the table are reachable and the copy picker reads this instance's in-flight calls
+ * to each; without, peers are unreachable and routing only ever serves or loads here.
  */
-export function createRoutingView(ctx: MeshContext, freshSelf: () => InstanceRecord): RoutingView {
+export function createRoutingView(
+  ctx: MeshContext,
+  freshSelf: () => InstanceRecord,
+  typeConstraints?: TypeConstraintView,
+  peers?: PeerLink,
+): RoutingView {
   const stats: LocalInvokeStats = { inFlight: 0, lastInvokeMs: 0 };
   const buildTable = (): InstanceTable => {
     const records = new Map<string, InstanceRecord>();
@@ -61,12 +71,13 @@ export function createRoutingView(ctx: MeshContext, freshSelf: () => InstanceRec
           : { state: entry.state.kind, loadTimestampMs: entry.data.loadTimestampMs };
       },
     },
-    peers: {
+    peers: peers?.stats(stats) ?? {
       isReachable: (id) => id === selfId,
       inFlight: (id) => (id === selfId ? stats.inFlight : 0),
       lastUsedMs: (id) => (id === selfId ? stats.lastInvokeMs : 0),
     },
     loadTimes: ctx.loadTimes,
+    ...(typeConstraints === undefined ? {} : { typeConstraints }),
     clock: ctx.clock,
     random: ctx.random,
     inUseLoadFailureExpiryMs: Math.floor(ctx.timings.loadFailureExpiryMs / 2),
@@ -74,6 +85,7 @@ export function createRoutingView(ctx: MeshContext, freshSelf: () => InstanceRec
   return {
     context,
     stats,
+    ...(peers === undefined ? {} : { peers }),
     invalidate() {
       table = undefined;
     },

@@ -6,11 +6,13 @@ import {
   MeshError,
   type ModelStatus,
   type ModelStatusDetails,
+  type RouteRequest,
   type RouteState,
 } from "@modelmesh/core";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { awaitServable } from "../loading/await-copy.js";
 import type { MeshContext } from "../mesh-context.js";
+import { forwardStatus } from "../peer-wiring/status-forward.js";
 import { driveRoute, localCopyGone, type Performed, type RoutePerformer } from "./drive-route.js";
 import type { RoutingView } from "./routing-view.js";
 
@@ -24,7 +26,15 @@ export interface EnsureLoadedOptions {
   readonly signal?: AbortSignal;
   /** Absolute deadline, epoch ms (`Date.now()` clock). */
   readonly deadlineMs?: number;
+  /** How the request reached this instance, for one forwarded by a peer. */
+  readonly hop?: PeerHopFacts;
 }
+
+/** The routing facts a forwarded status / ensureLoaded request carries (hop and exclusions). */
+export type PeerHopFacts = Pick<
+  RouteRequest,
+  "hop" | "cacheHitExcludes" | "cacheMissExcludes" | "explicitExcludes"
+>;
 
 function answer(
   ctx: MeshContext,
@@ -68,10 +78,30 @@ function inspect(ctx: MeshContext, entry: CopyEntry, state: RouteState): Perform
 
 function performer(
   ctx: MeshContext,
+  view: RoutingView,
   options: EnsureLoadedOptions | undefined,
 ): RoutePerformer<ModelStatusDetails> {
+  const peers = view.peers;
   return {
     requestDriven: false,
+    ...(peers === undefined
+      ? {}
+      : {
+          forward: (step, state) =>
+            forwardStatus(
+              peers,
+              {
+                load: options !== undefined,
+                sync: options?.sync ?? false,
+                lastUsedMs: options?.lastUsedMs ?? 0,
+                excludeInstances: [...(state.request.explicitExcludes ?? [])],
+                ...(options?.signal === undefined ? {} : { signal: options.signal }),
+                ...(options?.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+              },
+              step,
+              state,
+            ),
+        }),
     async serve(entry, state) {
       if (entry.state.kind === "FAILED" || (options?.sync === true && !isServable(entry.state.kind))) {
         if (options !== undefined) ctx.cache.touch(entry, Math.max(0, options.lastUsedMs));
@@ -100,13 +130,14 @@ export async function modelStatus(
   ctx: MeshContext,
   view: RoutingView,
   modelId: string,
+  hop?: PeerHopFacts,
 ): Promise<ModelStatusDetails> {
   try {
     return await driveRoute(
       ctx,
       view,
-      { kind: "status", modelId, balanced: false },
-      performer(ctx, undefined),
+      { kind: "status", modelId, balanced: false, ...hop },
+      performer(ctx, view, undefined),
     );
   } catch (error) {
     if (isMeshError(error) && error.code === "MODEL_NOT_FOUND")
@@ -129,8 +160,14 @@ export async function ensureLoaded(
     return await driveRoute(
       ctx,
       view,
-      { kind: "ensure-loaded", modelId, balanced: options.balanced, lastUsedMs: options.lastUsedMs },
-      performer(ctx, options),
+      {
+        kind: "ensure-loaded",
+        modelId,
+        balanced: options.balanced,
+        lastUsedMs: options.lastUsedMs,
+        ...options.hop,
+      },
+      performer(ctx, view, options),
     );
   } catch (error) {
     if (isMeshError(error) && error.code === "MODEL_NOT_FOUND")

@@ -75,8 +75,8 @@ async function reconcileRegistry(ctx: MeshContext, scaling: ScalingOptions): Pro
 
 /**
  * The janitor (§4.8), run on every instance: reconciles the local cache with the registry both
- * ways and expires load-failure records (§6.4) so the next request loads again. Scale-down
- * (§5.5) joins with the cluster issue.
+ * ways and expires load-failure records (§6.4) so the next request loads again, then runs the
+ * scale-down step (§5.5) it was given.
  */
 export class Janitor {
   readonly #ctx: MeshContext;
@@ -84,8 +84,12 @@ export class Janitor {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(ctx: MeshContext) {
+  readonly #scaleDown: (() => Promise<unknown>) | undefined;
+
+  /** `scaleDown`: the cluster's scale-down step (§4.8 step 3), run after both reconciliations. */
+  constructor(ctx: MeshContext, scaleDown?: () => Promise<unknown>) {
     this.#ctx = ctx;
+    this.#scaleDown = scaleDown;
     this.#scaling = resolveScalingOptions({ loadFailureExpiryMs: ctx.timings.loadFailureExpiryMs });
   }
 
@@ -109,6 +113,7 @@ export class Janitor {
       try {
         await reconcileCache(this.#ctx, this.#scaling);
         await reconcileRegistry(this.#ctx, this.#scaling);
+        await this.#scaleDown?.();
       } catch (error) {
         report(this.#ctx, "run failed")(error);
       } finally {

@@ -1,0 +1,122 @@
+import {
+  assessRateCheck,
+  busyInstanceIds,
+  type InstanceRecord,
+  isRateCheckDue,
+  type RateCheckResult,
+  type ScalingOptions,
+  secondCopyWindow,
+} from "@modelmesh/core";
+import type { MeshContext } from "../mesh-context.js";
+import { liveInstances, partitionStats, suitableInstances } from "./cluster-state.js";
+import type { CopyRequester } from "./copy-requester.js";
+import type { ModelRates } from "./model-rates.js";
+import type { ScaleUpThreshold } from "./scale-up-threshold.js";
+import type { TypeConstraints } from "./type-constraints.js";
+
+/** What the rate check needs besides the context. */
+export interface RateCheckParts {
+  readonly ctx: MeshContext;
+  readonly rates: ModelRates;
+  readonly threshold: ScaleUpThreshold;
+  readonly constraints: TypeConstraints;
+  readonly copies: CopyRequester;
+  readonly scaling: ScalingOptions;
+  readonly freshSelf: () => InstanceRecord;
+}
+
+/**
+ * The rate-check task of every instance (§5.1–5.3): for each local copy used since the previous
+ * check, measures its requests per minute, remembers heavy use (for scale-down), applies the
+ * second-copy rule and rate-based scale-up, and hands wanted copies to the {@link CopyRequester}.
+ */
+export class RateCheck {
+  readonly #parts: RateCheckParts;
+  #lastCheckMs: number;
+  #iteration = 0;
+
+  constructor(parts: RateCheckParts) {
+    this.#parts = parts;
+    this.#lastCheckMs = parts.ctx.clock.nowMs();
+  }
+
+  /** One check; returns the assessments made (for logs and tests). */
+  async runOnce(): Promise<ReadonlyMap<string, RateCheckResult>> {
+    const { ctx, rates, scaling } = this.#parts;
+    const nowMs = ctx.clock.nowMs();
+    const results = new Map<string, RateCheckResult>();
+    if (ctx.lifecycle.shuttingDown || !isRateCheckDue(nowMs - this.#lastCheckMs, scaling)) return results;
+    const lastCheckMs = this.#lastCheckMs;
+    this.#lastCheckMs = nowMs;
+    this.#iteration++;
+    rates.prune((id) => ctx.cache.peek(id) !== undefined);
+    const live = liveInstances(ctx, this.#parts.freshSelf());
+    const thresholdRpm = this.#parts.threshold.rpm;
+    const busy = busyInstanceIds({
+      instances: live,
+      selfInstanceId: ctx.selfId,
+      thresholdRpm,
+      ownRpm: ctx.requests.rpm(),
+    });
+    this.#parts.constraints.setInstances(live);
+    const window = secondCopyWindow(scaling);
+    for (const modelId of rates.used()) {
+      const state = rates.state(modelId);
+      const count = state.count;
+      state.count = 0;
+      const record = ctx.registryMirror.get(modelId)?.value;
+      const type = record?.type ?? ctx.cache.peek(modelId)?.data.modelType ?? "";
+      const suitable = suitableInstances(live, this.#parts.constraints, type);
+      const result = assessRateCheck(
+        {
+          record,
+          selfInstanceId: ctx.selfId,
+          count,
+          nowMs,
+          lastCheckMs,
+          iteration: this.#iteration,
+          usage: state.usage,
+          window,
+          thresholdRpm,
+          suitableInstanceCount: suitable.length,
+          partition: partitionStats(suitable, ctx.minSpaceUnits),
+          busyInstanceIds: busy,
+          assumeLoadedAfterMs: ctx.loadTimes.assumeLoadedAfterMs(type),
+        },
+        scaling,
+      );
+      state.usage = result.usage;
+      state.lastRpm = result.rpm;
+      if (result.heavy) state.lastHeavyMs = nowMs;
+      results.set(modelId, result);
+      await this.#act(modelId, result);
+    }
+    return results;
+  }
+
+  async #act(modelId: string, result: RateCheckResult): Promise<void> {
+    const { ctx, copies } = this.#parts;
+    const action = result.action;
+    if (action.kind === "none") return;
+    ctx.logger.info({ modelId, rpm: result.rpm, action: action.kind }, "rate check wants another copy");
+    const request =
+      action.kind === "second-copy"
+        ? {
+            modelId,
+            reason: "second-copy" as const,
+            lastUsedMs: action.lastUsedMs,
+            excludeInstanceIds: action.excludeInstanceIds,
+            chainCount: 0,
+          }
+        : {
+            modelId,
+            reason: "scale-up" as const,
+            lastUsedMs: action.lastUsedMs,
+            excludeInstanceIds: action.excludeInstanceIds,
+            chainCount: action.chainCount,
+          };
+    await copies.requestCopy(request).catch((error: unknown) => {
+      ctx.logger.warn({ modelId, reason: String(error) }, "could not request another copy");
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import type { PeerStatsView } from "@modelmesh/core";
+import type { MeshContext } from "../mesh-context.js";
+import { PeerClient, type PeerRef } from "../peer/peer-client.js";
+import { PeerDirectory } from "../peer/peer-directory.js";
+
+/**
+ * The sending side of the peer protocol for one mesh instance: one {@link PeerDirectory} (pooled
+ * HTTP/2 connections to the other instances' internal ports) and one {@link PeerClient}, kept in
+ * step with the instance table, plus the per-peer statistics the copy picker reads (§2.4).
+ */
+export class PeerLink {
+  readonly directory: PeerDirectory;
+  readonly client: PeerClient;
+  readonly #ctx: MeshContext;
+  readonly #unsubscribe: () => void;
+
+  constructor(ctx: MeshContext, maxMessageBytes: number) {
+    this.#ctx = ctx;
+    this.directory = new PeerDirectory({ maxMessageBytes });
+    this.client = new PeerClient({ directory: this.directory });
+    this.#unsubscribe = ctx.instancesMirror.subscribe(() => this.#retainLive());
+  }
+
+  /** The peer to call for `instanceId` (its current instance record), or undefined when it left the table. */
+  refOf(instanceId: string): PeerRef | undefined {
+    if (instanceId === this.#ctx.selfId) return undefined;
+    const record = this.#ctx.instancesMirror.get(instanceId)?.value;
+    return record === undefined ? undefined : { instanceId, record };
+  }
+
+  /**
+   * Per-destination statistics for routing: this instance's own local invocations for its id,
+   * the client's in-flight counts and completion times for peers; a peer is reachable while it
+   * is in the instance table.
+   */
+  stats(local: { readonly inFlight: number; readonly lastInvokeMs: number }): PeerStatsView {
+    const selfId = this.#ctx.selfId;
+    const traffic = this.client.traffic;
+    return {
+      isReachable: (id) => id === selfId || this.#ctx.instancesMirror.get(id) !== undefined,
+      inFlight: (id) => (id === selfId ? local.inFlight : traffic.inFlight(id)),
+      lastUsedMs: (id) => (id === selfId ? local.lastInvokeMs : traffic.lastUsedMs(id)),
+    };
+  }
+
+  /** Stops following the instance table and closes every peer connection. */
+  close(): void {
+    this.#unsubscribe();
+    this.directory.close();
+  }
+
+  #retainLive(): void {
+    const live = new Set<string>();
+    for (const [id] of this.#ctx.instancesMirror.entries()) live.add(id);
+    for (const id of [...live]) if (id === this.#ctx.selfId) live.delete(id);
+    this.directory.retainOnly(live);
+  }
+}

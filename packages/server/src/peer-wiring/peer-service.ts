@@ -1,0 +1,71 @@
+import type { MeshContext } from "../mesh-context.js";
+import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
+import type { RoutingView } from "../routing/routing-view.js";
+import { MeshPeerHandler } from "./peer-handler.js";
+import { PeerLink } from "./peer-link.js";
+
+/** How long open peer connections may finish their calls once the server stops accepting, ms. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * The peer protocol wired into one mesh instance: the sending side ({@link PeerLink}, used by
+ * routing) and the internal port's server with the mesh's {@link MeshPeerHandler}.
+ */
+export class PeerService {
+  readonly link: PeerLink;
+  readonly #ctx: MeshContext;
+  readonly #maxMessageBytes: number;
+  #handler: MeshPeerHandler | undefined;
+  #server: PeerServer | undefined;
+
+  constructor(ctx: MeshContext, maxMessageBytes: number) {
+    this.#ctx = ctx;
+    this.#maxMessageBytes = maxMessageBytes;
+    this.link = new PeerLink(ctx, maxMessageBytes);
+  }
+
+  /** The bound internal port, once listening. */
+  get port(): number | undefined {
+    return this.#server?.port;
+  }
+
+  /** Starts serving peers on the identity's internal port; calls are refused until `started()`. */
+  async listen(view: RoutingView, started: () => boolean): Promise<void> {
+    if (this.#server !== undefined) return;
+    const ctx = this.#ctx;
+    this.#handler = new MeshPeerHandler({ ctx, view, maxMessageBytes: this.#maxMessageBytes, started });
+    this.#server = await listenPeerServer({
+      handler: this.#handler,
+      instanceId: ctx.selfId,
+      port: ctx.identity.internalPort,
+      logger: ctx.logger,
+    });
+    ctx.logger.info({ port: this.#server.port }, "peer service listening");
+  }
+
+  /**
+   * Waits (until `deadlineMs`) for the peer calls being served to finish, then closes the
+   * internal port and every connection to peers.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    const handler = this.#handler;
+    if (handler !== undefined && handler.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
+      });
+      await Promise.race([handler.idle(), expired]);
+      clearTimeout(timer);
+    }
+    await this.#server?.close(CLOSE_GRACE_MS);
+    this.link.close();
+  }
+}
+
+/**
+ * The peer service of an instance with an internal port (`MM_INTERNAL_GRPC_PORT`); undefined for
+ * internal port 0, a single instance that neither serves nor calls peers.
+ */
+export function createPeerService(ctx: MeshContext, maxMessageBytes: number): PeerService | undefined {
+  return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes) : undefined;
+}
