@@ -1,17 +1,15 @@
-import { create } from "@bufbuild/protobuf";
-import { type Client, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { ConnectError } from "@connectrpc/connect";
 import {
   type LoadModelRequest,
-  LoadModelRequestSchema,
   type LoadModelResponse,
   ModelRuntime,
   type PredictModelSizeRequest,
   type RuntimeStatusResponse,
 } from "@modelmesh/proto";
 import type { RuntimeEndpoint } from "./endpoints.js";
-import { http2TargetFor } from "./forwarder/session-pool.js";
+import { Http2SessionPool, http2TargetFor } from "./forwarder/session-pool.js";
 import { GrpcCode, type GrpcStatus } from "./grpc-status.js";
+import { callUnary } from "./unary-call.js";
 
 /** Node error codes that mean "the runtime is not there (now)": treated as UNAVAILABLE. */
 const connectionErrorCodes = new Set([
@@ -53,44 +51,57 @@ export function statusOfCallError(error: unknown): GrpcStatus {
   return { code: GrpcCode.UNKNOWN, message: error instanceof Error ? error.message : String(error) };
 }
 
+/** The management RPCs, as protobuf-es method descriptors. */
+const methods = ModelRuntime.method;
+
 /**
- * Typed `mmesh.ModelRuntime` calls to one endpoint over a Connect gRPC transport (one HTTP/2
- * connection, reconnected on demand). Calls reject with the transport's error; use
- * {@link statusOfCallError} to read its gRPC status.
+ * Typed `mmesh.ModelRuntime` calls to one endpoint as plain gRPC unary calls over one HTTP/2
+ * connection (reconnected on demand), with protobuf-es encoding: no RPC framework per call.
+ * Calls reject as a Connect client would (a ConnectError with the runtime's status, or Node's
+ * connection error); use {@link statusOfCallError} to read its gRPC status.
  */
 export class RuntimeManagementClient {
   readonly endpoint: RuntimeEndpoint;
-  readonly #sessions: Http2SessionManager;
-  readonly #client: Client<typeof ModelRuntime>;
+  readonly #sessions: Http2SessionPool;
 
   constructor(endpoint: RuntimeEndpoint) {
     this.endpoint = endpoint;
-    const target = http2TargetFor(endpoint);
-    this.#sessions = new Http2SessionManager(target.url, {}, target.options);
-    this.#client = createClient(
-      ModelRuntime,
-      createGrpcTransport({ baseUrl: target.url, sessionManager: this.#sessions }),
-    );
+    // Management messages are small: default HTTP/2 windows, a modest session memory cap.
+    this.#sessions = new Http2SessionPool(http2TargetFor(endpoint), {
+      size: 1,
+      windowBytes: 1024 * 1024,
+      maxSessionMemoryMb: 32,
+    });
   }
 
   /** `runtimeStatus` with a deadline. */
   runtimeStatus(timeoutMs: number, signal?: AbortSignal): Promise<RuntimeStatusResponse> {
-    return this.#client.runtimeStatus({}, { timeoutMs, ...(signal === undefined ? {} : { signal }) });
+    return callUnary(
+      this.#sessions,
+      methods.runtimeStatus,
+      {},
+      {
+        timeoutMs,
+        ...(signal === undefined ? {} : { signal }),
+      },
+    );
   }
 
   /** `loadModel`, without a deadline (§8.4); `signal` cancels the call. */
   loadModel(request: Omit<LoadModelRequest, "$typeName">, signal: AbortSignal): Promise<LoadModelResponse> {
-    return this.#client.loadModel(create(LoadModelRequestSchema, request), { signal });
+    return callUnary(this.#sessions, methods.loadModel, request, { signal });
   }
 
   /** `unloadModel`, without a deadline (§8.4). */
   async unloadModel(modelId: string): Promise<void> {
-    await this.#client.unloadModel({ modelId });
+    await callUnary(this.#sessions, methods.unloadModel, { modelId });
   }
 
   /** `modelSize` → bytes. */
   async modelSize(modelId: string, timeoutMs: number): Promise<number> {
-    return Number((await this.#client.modelSize({ modelId }, { timeoutMs })).sizeInBytes);
+    return Number(
+      (await callUnary(this.#sessions, methods.modelSize, { modelId }, { timeoutMs })).sizeInBytes,
+    );
   }
 
   /** `predictModelSize` → bytes. */
@@ -98,11 +109,13 @@ export class RuntimeManagementClient {
     request: Omit<PredictModelSizeRequest, "$typeName">,
     timeoutMs: number,
   ): Promise<number> {
-    return Number((await this.#client.predictModelSize(request, { timeoutMs })).sizeInBytes);
+    return Number(
+      (await callUnary(this.#sessions, methods.predictModelSize, request, { timeoutMs })).sizeInBytes,
+    );
   }
 
   /** Closes the connection; calls in flight fail. */
   close(): void {
-    this.#sessions.abort();
+    this.#sessions.close();
   }
 }

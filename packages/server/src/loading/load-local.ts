@@ -62,8 +62,8 @@ async function predictUnits(ctx: MeshContext, entry: CopyEntry): Promise<number>
 
 /**
  * Loads a model here (§6.2): inserts a placeholder at its last-used time (evicting older
- * entries if needed), grows it to the predicted size, registers the copy in the model record
- * (compare-and-set), and queues the load. A concurrent request for the same model joins the
+ * entries if needed), grows it to the predicted size while registering the copy in the model
+ * record (compare-and-set), and queues the load. A concurrent request for the same model joins the
  * entry already there, so concurrent first calls load once.
  */
 export async function loadLocal(ctx: MeshContext, args: LoadLocalArgs): Promise<LoadLocalResult> {
@@ -81,34 +81,62 @@ export async function loadLocal(ctx: MeshContext, args: LoadLocalArgs): Promise<
   if (inserted.kind === "fell-through") return { kind: "outcome", outcome: { kind: "fell-through" } };
   handleDepartures(ctx, inserted.evicted, "evicted");
   const entry = inserted.entry;
+  // The size prediction (a runtime call) and the copy's registration (a store write) do not
+  // depend on each other: run them at once, and apply the predicted size as soon as it is known.
+  const now = ctx.clock.nowMs();
+  entry.data.loadTimestampMs = now;
+  const registration = attemptRegistration(ctx, args, now);
   const units = await predictUnits(ctx, entry);
-  if (entry.state.kind === "REMOVED") return notHere(ctx, modelId);
-  if (units > 1) {
-    const resized = ctx.cache.resize(entry, units);
-    if (resized.kind !== "not-in-cache") handleDepartures(ctx, resized.evicted, "evicted");
-    if (resized.kind === "fell-through") return { kind: "outcome", outcome: { kind: "fell-through" } };
-    if (resized.kind === "not-in-cache") return notHere(ctx, modelId);
-  }
-  return register(ctx, entry, args);
+  const sized =
+    entry.state.kind === "REMOVED" ? notHere(ctx, modelId) : applyPredictedSize(ctx, entry, units);
+  return finishRegistration(ctx, entry, args, await registration, sized);
 }
 
-async function register(ctx: MeshContext, entry: CopyEntry, args: LoadLocalArgs): Promise<LoadLocalResult> {
+/** Grows the placeholder to the predicted size; an outcome when that made it leave the cache. */
+function applyPredictedSize(ctx: MeshContext, entry: CopyEntry, units: number): LoadLocalResult | undefined {
+  if (units <= 1) return undefined;
+  const resized = ctx.cache.resize(entry, units);
+  if (resized.kind !== "not-in-cache") handleDepartures(ctx, resized.evicted, "evicted");
+  if (resized.kind === "fell-through") return { kind: "outcome", outcome: { kind: "fell-through" } };
+  if (resized.kind === "not-in-cache") return notHere(ctx, entry.data.modelId);
+  return undefined;
+}
+
+/** The copy's registration in the model record, or the store error (never rejects). */
+type Registration =
+  | Awaited<ReturnType<typeof registerCopy>>
+  | { readonly kind: "error"; readonly error: unknown };
+
+function attemptRegistration(ctx: MeshContext, args: LoadLocalArgs, now: number): Promise<Registration> {
+  return registerCopy(ctx, {
+    modelId: args.modelId,
+    seen: args.record,
+    loadTimestampMs: now,
+    lastUsedMs: args.lastUsedMs,
+  }).catch((error: unknown) => ({ kind: "error", error }) as const);
+}
+
+/**
+ * Acts on the registration's result (§6.2 step 5): on failure or a changed record the entry goes;
+ * when the entry left the cache meanwhile (`left`, or removed) the registration is taken back;
+ * otherwise the load is queued.
+ */
+function finishRegistration(
+  ctx: MeshContext,
+  entry: CopyEntry,
+  args: LoadLocalArgs,
+  registered: Registration,
+  left: LoadLocalResult | undefined,
+): LoadLocalResult {
   const data = entry.data;
-  const now = ctx.clock.nowMs();
-  data.loadTimestampMs = now;
-  let registered: Awaited<ReturnType<typeof registerCopy>>;
-  try {
-    registered = await registerCopy(ctx, {
-      modelId: data.modelId,
-      seen: args.record,
-      loadTimestampMs: now,
-      lastUsedMs: args.lastUsedMs,
-    });
-  } catch (error) {
+  const now = data.loadTimestampMs;
+  if (registered.kind === "error") {
     removeEntry(ctx, entry);
-    const reason = MeshError.from(error).message;
+    const reason = MeshError.from(registered.error).message;
     return failed(
-      new MeshError("LOAD_FAILED", `KV store error registering model copy: ${reason}`, { cause: error }),
+      new MeshError("LOAD_FAILED", `KV store error registering model copy: ${reason}`, {
+        cause: registered.error,
+      }),
     );
   }
   if (registered.kind === "changed") {
@@ -116,10 +144,10 @@ async function register(ctx: MeshContext, entry: CopyEntry, args: LoadLocalArgs)
     return { kind: "outcome", outcome: { kind: "record-changed", record: registered.record } };
   }
   data.registered = true;
-  if (entry.state.kind === "REMOVED") {
-    // Evicted while registering: take the registration back.
+  if (left !== undefined || entry.state.kind === "REMOVED") {
+    // Left the cache while registering: take the registration back.
     void deregisterCopy(ctx, { modelId: data.modelId, loadTimestampMs: now }).catch(() => undefined);
-    return notHere(ctx, data.modelId);
+    return left ?? notHere(ctx, data.modelId);
   }
   ctx.cache.enqueue(entry);
   const priority = args.requestDriven
