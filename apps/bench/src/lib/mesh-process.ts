@@ -94,8 +94,8 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
     ...(profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]),
     ...(options.nodeFlags ?? []),
   ];
-  // BENCH_GATEWAY_JS: run this plain-JS build of the gateway instead of the source through tsx
-  // (e.g. an esbuild bundle of apps/gateway/src/main.ts), to see what the loader costs.
+  // BENCH_GATEWAY_JS: run this plain-JS build of the gateway instead of the source through tsx.
+  // `pnpm bench` (scripts/bench) builds apps/gateway and sets it to apps/gateway/dist/main.js.
   const builtEntry = process.env.BENCH_GATEWAY_JS;
   const gateway = startProcess({
     name: options.name ?? "modelmesh",
