@@ -8,7 +8,7 @@ export function meshOptions(
   config: GatewayConfig,
   ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger },
 ): ModelMeshOptions {
-  const { identity, transport, timings, behaviour } = config;
+  const { identity, transport, timings, behaviour, typeConstraints } = config;
   return {
     store: ports.store,
     runtime: ports.runtime,
@@ -35,5 +35,7 @@ export function meshOptions(
     },
     maxMessageBytes: transport.maxMessageBytes,
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
+    ...(typeConstraints.kind === "inline" ? { typeConstraints: typeConstraints.constraints } : {}),
+    ...(typeConstraints.kind === "file" ? { typeConstraintsPath: typeConstraints.path } : {}),
   };
 }

@@ -147,4 +147,32 @@ describe("loadConfig()", () => {
       "MM_PAYLOAD_PROCESSORS is not supported by this version yet and is ignored",
     );
   });
+  it("reads type constraints inline or from a file, and reports every problem", () => {
+    expect(ok({}).typeConstraints).toEqual({ kind: "none" });
+    expect(ok({ MM_TYPE_CONSTRAINTS: '{"tf": {"required": ["gpu"]}}' }).typeConstraints).toEqual({
+      kind: "inline",
+      constraints: { tf: { required: ["gpu"], preferred: [] } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "mm-tc-"));
+    const good = join(dir, "tc.json");
+    writeFileSync(good, '{"_default": {"preferred": ["cpu"]}}');
+    expect(ok({ MM_TYPE_CONSTRAINTS_PATH: good }).typeConstraints).toEqual({ kind: "file", path: good });
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, "{nope");
+    const problems = errors({
+      MM_TYPE_CONSTRAINTS: "[1]",
+      MM_TYPE_CONSTRAINTS_PATH: bad,
+      MM_SVC_GRPC_PORT: "x",
+    });
+    expect(problems.some((e) => /MM_TYPE_CONSTRAINTS.*JSON object/.test(e))).toBe(true);
+    expect(problems.some((e) => /MM_SVC_GRPC_PORT/.test(e))).toBe(true);
+    expect(errors({ MM_TYPE_CONSTRAINTS_PATH: bad })[0]).toMatch(
+      /bad\.json: type constraints are not valid JSON/,
+    );
+    expect(
+      errors({ MM_TYPE_CONSTRAINTS: "{}", MM_TYPE_CONSTRAINTS_PATH: good }).some((e) =>
+        /mutually exclusive/.test(e),
+      ),
+    ).toBe(true);
+  });
 });

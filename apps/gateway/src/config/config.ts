@@ -6,6 +6,7 @@ import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
 import { readStoreSection, type StoreSection } from "./sections/store.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
 import { readTransportSection, type TransportSection } from "./sections/transport.js";
+import { readTypeConstraintsSection, type TypeConstraintsSection } from "./sections/type-constraints.js";
 
 /** The whole configuration of one `modelmesh` process: parsed once, validated, then frozen. */
 export interface GatewayConfig {
@@ -16,6 +17,8 @@ export interface GatewayConfig {
   readonly behaviour: BehaviourSection;
   readonly timings: TimingsSection;
   readonly dataplane: DataplaneConfig;
+  /** `MM_TYPE_CONSTRAINTS` / `MM_TYPE_CONSTRAINTS_PATH`. */
+  readonly typeConstraints: TypeConstraintsSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -103,6 +106,7 @@ export function loadConfig(input: {
   const behaviour = readBehaviourSection(r);
   const timings = readTimingsSection(r);
   const { dataplane, dataplanePath } = readDataplaneSection(r);
+  const typeConstraints = readTypeConstraintsSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   for (const name of notYetSupported) {
@@ -119,6 +123,7 @@ export function loadConfig(input: {
     behaviour,
     timings,
     dataplane,
+    typeConstraints,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);
