@@ -1,21 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import {
-  createServer,
-  type Http2Server,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { createMeshStore, createStoreLayout, type MeshStore } from "@modelmesh/core";
 import { ExamplePredictor, ModelMesh as ModelMeshService } from "@modelmesh/proto";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
 import { openEmbeddedStore } from "@modelmesh/store-embedded";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
 import { createModelMesh, type DataplaneConfig, type MeshTimings, type ModelMesh } from "../src/index.js";
+import { serveMesh } from "./serve-mesh.js";
 
 /** Options of {@link startMesh}. */
 export interface MeshHarnessOptions {
@@ -78,15 +71,7 @@ export async function startMesh(options: MeshHarnessOptions = {}): Promise<MeshH
     ...(options.dataplane === undefined ? {} : { dataplane: options.dataplane }),
   });
   await mesh.start();
-  const server: Http2Server = createServer(
-    connectNodeAdapter({
-      routes: (router) => mesh.registerServices(router),
-      fallback: (req, res) => mesh.handleInference(req as Http2ServerRequest, res as Http2ServerResponse),
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` });
+  const { server, port, transport } = await serveMesh(mesh);
   return {
     mesh,
     runtime,

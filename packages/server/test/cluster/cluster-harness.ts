@@ -1,15 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import {
-  createServer,
-  type Http2Server,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import {
   createMeshStore,
   createStoreLayout,
@@ -22,6 +14,7 @@ import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-clien
 import { openEmbeddedStore } from "@modelmesh/store-embedded";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
 import { createModelMesh, type ModelMesh, type ModelMeshOptions } from "../../src/index.js";
+import { serveMesh } from "../serve-mesh.js";
 
 /** A real embedded store in a temp directory, shared by the instances of one test file. */
 export interface SharedStore {
@@ -103,15 +96,7 @@ export async function startInstance(store: MeshStore, options: InstanceOptions):
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   await mesh.start();
-  const server: Http2Server = createServer(
-    connectNodeAdapter({
-      routes: (router) => mesh.registerServices(router),
-      fallback: (req, res) => mesh.handleInference(req as Http2ServerRequest, res as Http2ServerResponse),
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` });
+  const { server, transport } = await serveMesh(mesh);
   let closing: Promise<void> | undefined;
   return {
     id: options.instanceId,

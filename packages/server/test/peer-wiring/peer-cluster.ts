@@ -1,12 +1,5 @@
-import {
-  createServer,
-  type Http2Server,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-} from "node:http2";
-import type { AddressInfo } from "node:net";
 import { type Client, createClient } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createMeshStore, createStoreLayout, type MeshStore } from "@modelmesh/core";
 import { ExamplePredictor, ModelMesh as ModelMeshService, ModelRuntime } from "@modelmesh/proto";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
@@ -15,6 +8,7 @@ import { type EtcdServer, startEtcd } from "@modelmesh/testkit/etcd";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
 import { freePort } from "@modelmesh/testkit/free-port";
 import { createModelMesh, type ModelMesh, type ModelMeshOptions } from "../../src/index.js";
+import { serveMesh } from "../serve-mesh.js";
 
 /** One real etcd and the mesh stores opened on it (one per instance, as separate processes would). */
 export interface EtcdCluster {
@@ -102,15 +96,7 @@ export async function startPeerInstance(
     ...(options.typeConstraints === undefined ? {} : { typeConstraints: options.typeConstraints }),
   });
   await mesh.start();
-  const server: Http2Server = createServer(
-    connectNodeAdapter({
-      routes: (router) => mesh.registerServices(router),
-      fallback: (req, res) => mesh.handleInference(req as Http2ServerRequest, res as Http2ServerResponse),
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` });
+  const { server, transport } = await serveMesh(mesh);
   let closing: Promise<void> | undefined;
   return {
     id: options.instanceId,
