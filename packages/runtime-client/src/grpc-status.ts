@@ -19,7 +19,7 @@ export const grpcCodeNames = [
   "UNAUTHENTICATED",
 ] as const;
 
-/** The gRPC status codes this package acts on, by name. */
+/** gRPC status codes by name (the numbers are the wire values; Connect's `Code` uses the same). */
 export const GrpcCode = {
   OK: 0,
   CANCELLED: 1,
@@ -27,11 +27,17 @@ export const GrpcCode = {
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
 } as const;
 
 /** A gRPC status: code number and (decoded) message. */

@@ -1,31 +1,8 @@
 import { isMeshError, type MeshError, type MeshErrorCode } from "@modelmesh/core";
+import { GrpcCode } from "@modelmesh/runtime-client";
 
-/** gRPC status codes (the numbers are the wire values; Connect's `Code` uses the same). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-
-/** Name of a gRPC status code number (`"NOT_FOUND"`), or `"CODE_<n>"` for unknown numbers. */
-export function grpcCodeName(code: number): string {
-  for (const [name, value] of Object.entries(GrpcCode)) if (value === code) return name;
-  return `CODE_${code}`;
-}
+// The code table and names are the runtime client's: one definition for the whole mesh.
+export { GrpcCode, grpcCodeName } from "@modelmesh/runtime-client";
 
 // The one table from domain error codes to what clients see (§13.3 of the behaviour reference).
 // Not-here and instance-unavailable only reach a client when every retry is spent: the original
