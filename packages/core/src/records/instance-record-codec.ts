@@ -6,7 +6,7 @@ import {
   readInteger,
   readString,
   readStringArray,
-  setOwn,
+  unknownFields,
 } from "./json-read.js";
 import { JsonObjectWriter } from "./json-write.js";
 import type { InstanceRecord } from "./types.js";
@@ -40,13 +40,7 @@ export const instanceRecordCodec: RecordCodec<InstanceRecord> = {
 
 function decodeInstanceRecord(text: string, key: string): InstanceRecord {
   const json = parseJsonObject(text, key);
-  let extra: Record<string, unknown> | undefined;
-  for (const field in json) {
-    if (!KNOWN_FIELDS.has(field)) {
-      extra ??= {};
-      setOwn(extra, field, json[field]);
-    }
-  }
+  const extra = unknownFields(json, KNOWN_FIELDS);
   const location = readString(json.loc, "loc", key);
   const zone = readString(json.zone, "zone", key);
   const internalEndpoint = readString(json.iep, "iep", key);

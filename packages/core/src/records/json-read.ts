@@ -54,6 +54,21 @@ export function setOwn(target: Record<string, unknown>, name: string, value: unk
   }
 }
 
+/** The fields of `json` not in `known` (kept so they are written back), or undefined when none. */
+export function unknownFields(
+  json: JsonObject,
+  known: ReadonlySet<string>,
+): Record<string, unknown> | undefined {
+  let extra: Record<string, unknown> | undefined;
+  for (const field in json) {
+    if (!known.has(field)) {
+      extra ??= {};
+      setOwn(extra, field, json[field]);
+    }
+  }
+  return extra;
+}
+
 /** A string field; null or absent → undefined. */
 export function readString(value: unknown, field: string, key: string): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -9,6 +9,7 @@ import {
   readString,
   readTimestampMap,
   setOwn,
+  unknownFields,
 } from "./json-read.js";
 import { JsonObjectWriter } from "./json-write.js";
 import type { ModelRecord } from "./types.js";
@@ -41,13 +42,7 @@ export const modelRecordCodec: RecordCodec<ModelRecord> = {
 
 function decodeModelRecord(text: string, key: string): ModelRecord {
   const json = parseJsonObject(text, key);
-  let extra: Record<string, unknown> | undefined;
-  for (const field in json) {
-    if (!KNOWN_FIELDS.has(field)) {
-      extra ??= {};
-      setOwn(extra, field, json[field]);
-    }
-  }
+  const extra = unknownFields(json, KNOWN_FIELDS);
   const path = readString(json.mPath, "mPath", key);
   const modelKey = readString(json.encKey, "encKey", key);
   return {

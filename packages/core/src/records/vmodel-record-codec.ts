@@ -1,5 +1,12 @@
 import type { RecordCodec } from "./codec.js";
-import { EMPTY_MAP, invalidData, parseJsonObject, readBoolean, readString, setOwn } from "./json-read.js";
+import {
+  EMPTY_MAP,
+  invalidData,
+  parseJsonObject,
+  readBoolean,
+  readString,
+  unknownFields,
+} from "./json-read.js";
 import { JsonObjectWriter } from "./json-write.js";
 import type { VModelRecord } from "./types.js";
 
@@ -17,13 +24,7 @@ export const vmodelRecordCodec: RecordCodec<VModelRecord> = {
 
 function decodeVModelRecord(text: string, key: string): VModelRecord {
   const json = parseJsonObject(text, key);
-  let extra: Record<string, unknown> | undefined;
-  for (const field in json) {
-    if (!KNOWN_FIELDS.has(field)) {
-      extra ??= {};
-      setOwn(extra, field, json[field]);
-    }
-  }
+  const extra = unknownFields(json, KNOWN_FIELDS);
   const owner = readString(json.o, "o", key);
   const active = readString(json.amid, "amid", key) || undefined;
   const target = readString(json.tmid, "tmid", key) || undefined;
