@@ -25,7 +25,7 @@ import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
-import { shutdownMesh } from "./shutdown.js";
+import { drainMesh, shutdownMesh } from "./shutdown.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
 import { buildInstanceRecord } from "./tasks/instance-record.js";
 import { Janitor } from "./tasks/janitor.js";
@@ -125,10 +125,25 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
           ctx.logger,
         );
   const counters: InferenceCounters = { inFlight: 0 };
-  const state = { started: false, session: undefined as MeshSession | undefined, stopWatch: () => {} };
-  const accepting = () => state.started && !ctx.lifecycle.shuttingDown;
+  const state = {
+    started: false,
+    stopping: false,
+    session: undefined as MeshSession | undefined,
+    stopWatch: () => {},
+  };
+  // Calls are served until the last shutdown phase: a draining instance keeps serving its copies.
+  const accepting = () => state.started && !state.stopping;
   let startPromise: Promise<void> | undefined;
+  let drainPromise: Promise<void> | undefined;
   let shutdownPromise: Promise<void> | undefined;
+  const drain = (deadlineMs: number) => {
+    drainPromise ??= state.started
+      ? drainMesh({ ctx, view, deadlineMs, publisher })
+      : Promise.resolve().then(() => {
+          ctx.lifecycle.shuttingDown = true;
+        });
+    return drainPromise;
+  };
   const handleInference = createInferenceHandler({
     ctx,
     view,
@@ -158,7 +173,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       return startPromise;
     },
     get ready() {
-      return accepting();
+      return accepting() && !ctx.lifecycle.shuttingDown;
     },
     get inFlight() {
       return counters.inFlight;
@@ -166,21 +181,29 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     get isLeader() {
       return cluster.leadership.isLeader;
     },
+    drain,
     shutdown(deadlineMs) {
-      shutdownPromise ??= shutdownMesh({
-        ctx,
-        deadlineMs,
-        counters,
-        janitor,
-        cluster,
-        publisher,
-        session: state.session,
-        stop: () => {
-          stopConstraintsWatch();
-          state.stopWatch();
-          view.close();
-        },
-      }).finally(() => peerService?.close(deadlineMs));
+      shutdownPromise ??= drain(deadlineMs)
+        .then(() => {
+          state.stopping = true;
+        })
+        .then(() =>
+          shutdownMesh({
+            ctx,
+            deadlineMs,
+            counters,
+            janitor,
+            cluster,
+            publisher,
+            session: state.session,
+            stop: () => {
+              stopConstraintsWatch();
+              state.stopWatch();
+              view.close();
+            },
+          }),
+        )
+        .finally(() => peerService?.close(deadlineMs));
       return shutdownPromise;
     },
   };

@@ -113,8 +113,17 @@ export interface ModelMesh {
   /** True while this instance leads the store's leader election (§9.2). */
   readonly isLeader: boolean;
   /**
-   * Graceful stop: refuse new loads, wait for in-flight calls until `deadlineMs` (clock time),
-   * stop background tasks, remove this instance's record and copies. Idempotent.
+   * First phase of a graceful stop (§9.5): `ready` turns false, the instance record is marked
+   * `shutdown` (no new copies are placed here) and every copy here gets a replacement on another
+   * instance, while calls from clients and peers are still served with the local copies.
+   * Resolves when the copies are moved or the migration part of the budget ending at
+   * `deadlineMs` (clock time) is spent. Idempotent; {@link shutdown} runs it first if needed.
+   */
+  drain(deadlineMs: number): Promise<void>;
+  /**
+   * Graceful stop: {@link drain}, then wait for in-flight calls until `deadlineMs` (clock time),
+   * stop background tasks, remove this instance's record and remaining copies. Calls are refused
+   * once this has begun. Idempotent.
    */
   shutdown(deadlineMs: number): Promise<void>;
 }

@@ -1,11 +1,52 @@
 import type { MeshSession } from "@modelmesh/core";
 import type { CopyEntry } from "./cache/copy-data.js";
+import { migrateCopies } from "./cluster/migrate-copies.js";
 import type { InferenceCounters } from "./inference/handle-inference.js";
 import type { MeshContext } from "./mesh-context.js";
 import { deregisterCopy } from "./registry/registry-writes.js";
+import type { RoutingView } from "./routing/routing-view.js";
 import type { InstancePublisher } from "./tasks/instance-publisher.js";
 import type { Janitor } from "./tasks/janitor.js";
 import { delay } from "./util/delay.js";
+
+/** Longest part of the shutdown budget kept for the steps after the migration, ms (§9.5: 5 s). */
+const MIGRATION_RESERVE_MS = 5000;
+
+/** What {@link drainMesh} needs. */
+export interface DrainParts {
+  readonly ctx: MeshContext;
+  readonly view: RoutingView;
+  /** Clock time by which the whole shutdown must be over. */
+  readonly deadlineMs: number;
+  readonly publisher: InstancePublisher | undefined;
+}
+
+/** The epoch ms until which the migration may wait for replacements: the budget less a reserve. */
+export function migrationDeadline(nowMs: number, deadlineMs: number): number {
+  const budget = Math.max(0, deadlineMs - nowMs);
+  return deadlineMs - Math.min(MIGRATION_RESERVE_MS, budget / 2);
+}
+
+/**
+ * First phase of a graceful stop (§9.5, improved): this instance stops taking new loads and
+ * leaves placement (its record is published with `shutdown`), then moves its copies to other
+ * instances with {@link migrateCopies} while it **keeps serving** calls from clients and peers
+ * with the copies it has. Resolves when every copy is moved or given up.
+ */
+export async function drainMesh(parts: DrainParts): Promise<void> {
+  const { ctx } = parts;
+  ctx.lifecycle.shuttingDown = true;
+  await parts.publisher?.markShutdown().catch((error: unknown) => {
+    ctx.logger.warn({ reason: String(error) }, "could not publish the shutdown mark");
+  });
+  const startedMs = ctx.clock.nowMs();
+  const summary = await migrateCopies({
+    ctx,
+    view: parts.view,
+    deadlineMs: migrationDeadline(startedMs, parts.deadlineMs),
+  });
+  ctx.logger.info({ ...summary, tookMs: ctx.clock.nowMs() - startedMs }, "copies migrated for shutdown");
+}
 
 /** What {@link shutdownMesh} stops. */
 export interface ShutdownParts {
@@ -23,15 +64,13 @@ export interface ShutdownParts {
 }
 
 /**
- * Graceful stop (§9.5 without migration, which comes with the cluster issue): refuse new loads
- * and calls, mark the instance record `shutdown`, wait for in-flight calls until the deadline,
- * stop the background tasks, deregister this instance's copies and delete its record. No
- * unloads are sent while shutting down (§6.7): the runtime goes away with the instance.
+ * Last phase of a graceful stop, after {@link drainMesh}: waits for in-flight calls until the
+ * deadline, stops the background tasks, deregisters the copies still registered here and deletes
+ * the instance record. No unloads are sent while shutting down (§6.7): the runtime goes away
+ * with the instance.
  */
 export async function shutdownMesh(parts: ShutdownParts): Promise<void> {
   const { ctx } = parts;
-  ctx.lifecycle.shuttingDown = true;
-  await parts.publisher?.markShutdown();
   while (parts.counters.inFlight > 0 && ctx.clock.nowMs() < parts.deadlineMs) await delay(20);
   await parts.janitor.stop();
   await parts.cluster?.stop();

@@ -15,8 +15,9 @@ export interface Gateway {
   /** The external port actually listened on. */
   readonly port: number;
   /**
-   * Graceful stop (§9.5): `/ready` turns 503, no new connections, in-flight calls drain until
-   * `deadlineMs` (epoch ms), then the mesh, runtime and store close. Idempotent.
+   * Graceful stop (§9.5): `/ready` turns 503 and the mesh moves its copies elsewhere while still
+   * serving; then no new connections, in-flight calls finish until `deadlineMs` (epoch ms), and
+   * the mesh, runtime and store close. Idempotent.
    */
   stop(deadlineMs: number): Promise<void>;
 }
@@ -39,15 +40,34 @@ export interface StartGatewayOptions {
   readonly signal?: AbortSignal;
 }
 
-async function closeParts(parts: Parts, deadlineMs: number, logger: Logger): Promise<void> {
+/** How long the external port lingers after readiness turned 503, at most (ms, from `stop`). */
+interface Linger {
+  readonly untilMs: number;
+}
+
+async function closeParts(
+  parts: Parts,
+  deadlineMs: number,
+  logger: Logger,
+  linger: Linger = { untilMs: 0 },
+): Promise<void> {
   const remaining = () => Math.max(0, deadlineMs - Date.now());
-  // Refuse new connections at once and let calls on open ones finish (GOAWAY), while the mesh
-  // waits for its in-flight calls and gives up its copies.
-  const listenerClosed = parts.listener?.close(remaining());
+  // The mesh first moves its copies to other instances while this port keeps serving (clients
+  // see `/ready` 503 and move on); then new connections are refused and open ones get GOAWAY,
+  // their calls finish, and the mesh gives up what is left.
+  await parts.mesh?.drain(deadlineMs).catch((error: unknown) => {
+    logger.error({ err: error }, "moving copies to other instances failed");
+  });
+  // Clients still connected may not have seen `/ready` turn 503 yet (a load balancer's endpoint
+  // list lags): keep serving them for the readiness grace before refusing connections.
+  const lingerMs = Math.min(linger.untilMs, deadlineMs) - Date.now();
+  if (lingerMs > 0 && (parts.listener?.openConnections ?? 0) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  }
+  await parts.listener?.close(remaining());
   await parts.mesh?.shutdown(deadlineMs).catch((error: unknown) => {
     logger.error({ err: error }, "mesh shutdown failed");
   });
-  await listenerClosed;
   parts.runtime?.close();
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
@@ -129,7 +149,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     stop(deadlineMs) {
       stopping ??= (async () => {
         logger.info({ inFlight: parts.mesh?.inFlight ?? 0 }, "shutting down");
-        await closeParts(parts, deadlineMs, logger);
+        const untilMs = Date.now() + config.behaviour.shutdownReadinessGraceMs;
+        await closeParts(parts, deadlineMs, logger, { untilMs });
         resolveExiting();
         await Promise.all([parts.probe, parts.prestop].map((s) => s && closeHttp(s)));
         logger.info({}, "shutdown complete");

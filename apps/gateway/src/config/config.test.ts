@@ -32,6 +32,7 @@ describe("loadConfig()", () => {
     expect(config.runtime.startupTimeoutMs).toBe(180_000);
     expect(config.behaviour).toMatchObject({
       shutdownTimeoutMs: 30_000,
+      shutdownReadinessGraceMs: 2000,
       loadFailureExpiryMs: 900_000,
       scaleUpRpmThreshold: 2000,
     });

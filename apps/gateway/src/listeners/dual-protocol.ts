@@ -35,6 +35,8 @@ export interface DualProtocolServer {
   readonly port: number;
   /** The HTTP/2 server (for session-level settings and tests). */
   readonly http2: Http2Server;
+  /** Client connections open now (HTTP/2 sessions and HTTP/1.1 sockets). */
+  readonly openConnections: number;
   /** Stops accepting connections; resolves once all are closed or `graceMs` passed. */
   close(graceMs: number): Promise<void>;
 }
@@ -77,7 +79,12 @@ export async function listenDualProtocol(options: DualProtocolOptions): Promise<
     if (options.maxConnectionAgeMs)
       ageLimit(session, options.maxConnectionAgeMs, options.maxConnectionAgeGraceMs ?? null);
   });
-  const net: NetServer = createNetServer({ pauseOnConnect: false }, (socket) => routeSocket(socket, h2, h1));
+  let openConnections = 0;
+  const net: NetServer = createNetServer({ pauseOnConnect: false }, (socket) => {
+    openConnections++;
+    socket.once("close", () => openConnections--);
+    routeSocket(socket, h2, h1);
+  });
   await new Promise<void>((resolve, reject) => {
     net.once("error", reject);
     net.listen(options.port, options.host, () => resolve());
@@ -86,6 +93,9 @@ export async function listenDualProtocol(options: DualProtocolOptions): Promise<
   return {
     port: typeof address === "object" && address ? address.port : options.port,
     http2: h2,
+    get openConnections() {
+      return openConnections;
+    },
     async close(graceMs) {
       net.close();
       for (const session of sessions) session.close();

@@ -8,6 +8,11 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 export interface BehaviourSection {
   /** `SHUTDOWN_TIMEOUT_MS`: budget for a graceful shutdown (keep equal to the pod's grace period). */
   readonly shutdownTimeoutMs: number;
+  /**
+   * `MM_SHUTDOWN_READINESS_GRACE_MS` (ours): after SIGTERM turns `/ready` 503, the external port
+   * keeps serving open connections at least this long, so load balancers stop sending first.
+   */
+  readonly shutdownReadinessGraceMs: number;
   /** `MM_LOAD_FAILURE_EXPIRY_TIME_MS`: failure records expire after this (half for models in use). */
   readonly loadFailureExpiryMs: number;
   /** `MM_SCALEUP_RPM_THRESHOLD`: requests per minute per copy before another copy is added. */
@@ -46,6 +51,14 @@ export function readBehaviourSection(r: ConfigReader): BehaviourSection {
   return {
     shutdownTimeoutMs: r.read(
       { env: "SHUTDOWN_TIMEOUT_MS", description: "graceful shutdown budget (ms)", default: 30_000 },
+      integer(0),
+    ),
+    shutdownReadinessGraceMs: r.read(
+      {
+        env: "MM_SHUTDOWN_READINESS_GRACE_MS",
+        description: "min time the external port serves open connections after /ready turns 503 (ms)",
+        default: 2000,
+      },
       integer(0),
     ),
     loadFailureExpiryMs: r.read(

@@ -1,0 +1,118 @@
+import { clusterTestEnv } from "@modelmesh/testkit/cluster";
+import { type EtcdServer, startEtcd } from "@modelmesh/testkit/etcd";
+import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
+import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MiB, Status, sizedModel } from "../support.js";
+
+// Rolling restart under steady load (issue 7): every instance of a 3-instance cluster is replaced
+// one by one (SIGTERM, then a new instance) while clients keep calling, the way a Kubernetes
+// Deployment rolls. The clients behave like a Service: they send only to instances whose
+// `/ready` answered 200 at their last look (polled every 50 ms). Not one call may fail.
+// Loads take LOAD_MS and calls have half of that as their deadline, so a call that has to wait
+// for a model to be loaded again fails: the models must be moved before their copies go away.
+describe("rolling restart under load", () => {
+  let etcd: EtcdServer;
+  const instances: TestMesh[] = [];
+  const models = ["roll-0", "roll-1", "roll-2", "roll-3"];
+  const LOAD_MS = 8000;
+  const env = { ...clusterTestEnv, SHUTDOWN_TIMEOUT_MS: "30000" };
+  const start = () =>
+    startMesh({ store: { kind: "etcd", endpoint: etcd.endpoint }, env, readyTimeoutMs: 120_000 });
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    instances.push(...(await Promise.all([start(), start(), start()])));
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(instances.map((mesh) => mesh.stop()));
+    await etcd?.destroy();
+    await stopAllProcesses();
+  }, 60_000);
+
+  it("replaces every instance one by one with zero failed calls", async () => {
+    const [first] = instances;
+    if (first === undefined) throw new Error("no instances");
+    const registered = await Promise.all(
+      models.map((modelId) =>
+        first.management.registerModel({
+          modelId,
+          modelInfo: { type: "DUMMY", path: sizedModel(MiB, LOAD_MS, 0) },
+          loadNow: true,
+          sync: true,
+        }),
+      ),
+    );
+    for (const status of registered) expect(Status[status.status]).toBe("LOADED");
+
+    // The "Service": instances that answered /ready 200 at the last poll.
+    let ready: TestMesh[] = [...instances];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const answers = await Promise.all(instances.map(async (mesh) => [mesh, await mesh.probe()] as const));
+        ready = answers.filter(([, status]) => status === 200).map(([mesh]) => mesh);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+
+    const failures: string[] = [];
+    let served = 0;
+    let running = true;
+    const worker = async (w: number) => {
+      for (let n = 0; running; n++) {
+        const target = ready[(w + n) % Math.max(1, ready.length)];
+        if (target === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        const modelId = models[(w + n) % models.length] ?? "";
+        try {
+          const response = await target.predictor.predict(
+            { text: `call ${w}/${n}` },
+            { headers: modelHeader(modelId), timeoutMs: LOAD_MS / 2 },
+          );
+          if (response.results[0]?.category !== `classification for call ${w}/${n} by model ${modelId}`)
+            failures.push(`wrong answer from ${target.instanceId}: ${JSON.stringify(response)}`);
+          served++;
+        } catch (error) {
+          failures.push(`${target.instanceId} ${modelId}: ${String(error)}`);
+        }
+      }
+    };
+    const workers = Array.from({ length: 6 }, (_, w) => worker(w));
+
+    for (let i = 0; i < 3; i++) {
+      const servedBefore = served;
+      await waitUntil(() => served >= servedBefore + 50, {
+        timeoutMs: 60_000,
+        description: "calls flowing before the next restart",
+      });
+      const old = instances[0];
+      if (old === undefined) throw new Error("no instance to replace");
+      expect(await old.stop()).toBe(0);
+      // Every copy the stopped instance held got a replacement before it was given up.
+      const migration = old.logs().find((line) => line.msg === "copies migrated for shutdown");
+      expect(migration?.replaced).toBe(migration?.copies);
+      instances.shift();
+      instances.push(await start());
+    }
+    const servedBefore = served;
+    await waitUntil(() => served >= servedBefore + 50, {
+      timeoutMs: 60_000,
+      description: "calls flowing after the roll",
+    });
+    running = false;
+    await Promise.all(workers);
+    polling = false;
+    await poller;
+
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(200);
+    for (const modelId of models) {
+      const status = await instances[0]?.management.getModelStatus({ modelId });
+      expect(Status[status?.status ?? 0]).toBe("LOADED");
+    }
+  }, 600_000);
+});
