@@ -24,7 +24,7 @@ export interface ExampleRuntimeOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Name in logs. Default "example-runtime". */
   readonly name?: string;
-  /** How long to wait for the runtime to listen. Default 20 000 ms. */
+  /** How long to wait for the runtime to listen. Default 60 000 ms (a loaded 2-core machine). */
   readonly startTimeoutMs?: number;
 }
 
@@ -163,7 +163,7 @@ async function launch(
     child.child.kill("SIGUSR2");
     await waitForEvent("events-synced", (e) => Number(e.n) > before, timeoutMs);
   };
-  await waitForEvent("listening", undefined, options.startTimeoutMs ?? 20_000).catch((error: unknown) => {
+  await waitForEvent("listening", undefined, options.startTimeoutMs ?? 60_000).catch((error: unknown) => {
     void child.kill();
     throw error;
   });

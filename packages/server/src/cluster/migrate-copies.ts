@@ -69,7 +69,16 @@ async function migrateOne(options: MigrateCopiesOptions, entry: CopyEntry, wait:
     deadlineMs,
     hop: { explicitExcludes: new Set([ctx.selfId]) },
   }).then(
-    (details) => details.status === "LOADED",
+    (details) => {
+      if (details.status === "LOADED") return true;
+      if (wait) {
+        ctx.logger.warn(
+          { modelId, status: details.status, errors: details.errors },
+          "replacement copy elsewhere not confirmed loaded",
+        );
+      }
+      return false;
+    },
     (error: unknown) => {
       ctx.logger.warn({ modelId, reason: String(error) }, "could not load a replacement copy elsewhere");
       return false;
