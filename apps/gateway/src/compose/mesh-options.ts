@@ -32,6 +32,7 @@ export function meshOptions(
       assumeInstanceGoneAfterMs: timings.assumeInstanceGoneAfterMs,
       minSecondCopyAgeMs: timings.minSecondCopyAgeMs,
       maxSecondCopyAgeMs: timings.maxSecondCopyAgeMs,
+      ...(timings.minChurnAgeMs === undefined ? {} : { minChurnAgeMs: timings.minChurnAgeMs }),
     },
     maxMessageBytes: transport.maxMessageBytes,
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,

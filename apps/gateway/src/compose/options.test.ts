@@ -39,6 +39,7 @@ describe("meshOptions()", () => {
       MM_JANITOR_INTERVAL_MS: "1000",
       MM_LOAD_FAILURE_EXPIRY_TIME_MS: "2000",
       MM_SVC_GRPC_MAX_MSG_SIZE: "65536",
+      MM_MIN_CHURN_AGE_MS: "45000",
     });
     const ports = {
       store: {} as MeshStore,
@@ -54,7 +55,11 @@ describe("meshOptions()", () => {
       labels: ["a", "b"],
       zone: "z1",
     });
-    expect(options.timings).toMatchObject({ janitorIntervalMs: 1000, loadFailureExpiryMs: 2000 });
+    expect(options.timings).toMatchObject({
+      janitorIntervalMs: 1000,
+      loadFailureExpiryMs: 2000,
+      minChurnAgeMs: 45_000,
+    });
     expect(options.maxMessageBytes).toBe(65536);
   });
 });
