@@ -72,6 +72,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     space: new SpaceSignal(),
     requests: new RequestRate(clock),
     modelRates: new ModelRates(),
+    evictionListeners: new Set(),
     requestPublish: publish,
   };
 }

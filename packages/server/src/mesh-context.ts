@@ -18,6 +18,15 @@ import type { MeshIdentity } from "./model-mesh.js";
 import type { ResolvedTimings } from "./options/timings.js";
 import type { RequestRate } from "./tasks/request-rate.js";
 
+/** A registered copy that LRU eviction removed from this instance. */
+export interface EvictedCopy {
+  readonly modelId: string;
+  /** Load start time it was registered with, epoch ms. */
+  readonly loadTimestampMs: number;
+  /** Its last-used time, epoch ms. */
+  readonly lastUsedMs: number;
+}
+
 /**
  * The long-lived parts of one mesh instance that its components share. Built once by
  * `createModelMesh`; components receive it instead of long parameter lists.
@@ -47,6 +56,8 @@ export interface MeshContext {
   readonly modelRates: ModelRates;
   /** Wakes loads waiting for unload-buffer space. */
   readonly space: SpaceSignal;
+  /** Told of every registered, loaded copy evicted from the cache (rebalancing reload, §4.6). */
+  readonly evictionListeners: Set<(copy: EvictedCopy) => void>;
   /** Asks the instance-record publisher to publish soon (rate-limited). */
   requestPublish(): void;
 }

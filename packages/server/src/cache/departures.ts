@@ -53,6 +53,14 @@ export function handleDepartures(
           "could not deregister an evicted copy",
         );
       });
+      if (d.previousState.kind !== "FAILED") {
+        const copy = {
+          modelId: data.modelId,
+          loadTimestampMs: data.loadTimestampMs,
+          lastUsedMs: d.entry.lastUsedMs,
+        };
+        for (const listener of ctx.evictionListeners) listener(copy);
+      }
     }
     if (d.unloadUnits > 0) void unloadDeparted(ctx, d, reason);
   }

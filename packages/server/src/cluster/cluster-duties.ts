@@ -5,7 +5,7 @@ import {
   resolveScalingOptions,
   type ScalingOptions,
 } from "@modelmesh/core";
-import type { MeshContext } from "../mesh-context.js";
+import type { EvictedCopy, MeshContext } from "../mesh-context.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { liveInstances } from "./cluster-state.js";
 import { type CopyRequester, createLocalCopyRequester } from "./copy-requester.js";
@@ -15,6 +15,7 @@ import { PeriodicTask } from "./periodic-task.js";
 import { loadProactively } from "./proactive-loader.js";
 import { RateCheck } from "./rate-check-task.js";
 import { Reaper } from "./reaper.js";
+import { rebalanceEvicted } from "./rebalance.js";
 import { scaleDownLocalCopies } from "./scale-down-step.js";
 import { ScaleUpThreshold } from "./scale-up-threshold.js";
 import type { TypeConstraints } from "./type-constraints.js";
@@ -36,7 +37,7 @@ export interface ClusterDutiesOptions {
 /**
  * The cluster duties of one instance (design §4 "Background"): per-model rate tracking with the
  * second-copy and scale-up rules (every instance), scale-down as a janitor step (every
- * instance), and, while this instance leads the store's election, the reaper and proactive
+ * instance), rebalancing reloads after evictions, and, while this instance leads the store's election, the reaper and proactive
  * loading. Type constraints follow the instance table.
  */
 export class ClusterDuties {
@@ -51,6 +52,7 @@ export class ClusterDuties {
   readonly #copies: CopyRequester;
   readonly #rateTask: PeriodicTask;
   #unsubscribe: (() => void) | undefined;
+  readonly #onEvicted: (copy: EvictedCopy) => void;
 
   constructor(options: ClusterDutiesOptions) {
     const { ctx } = options;
@@ -87,6 +89,9 @@ export class ClusterDuties {
       },
       ctx.logger,
     );
+    this.#onEvicted = (copy) => {
+      rebalanceEvicted({ ctx, constraints: options.constraints, copies: this.#copies }, copy);
+    };
     this.reaper = new Reaper(ctx);
     this.leadership = new Leadership(ctx, {
       run: () => this.#leaderPass(),
@@ -100,6 +105,7 @@ export class ClusterDuties {
     const refresh = () => constraints.setInstances(liveInstances(ctx));
     this.#unsubscribe = ctx.instancesMirror.subscribe(refresh);
     refresh();
+    ctx.evictionListeners.add(this.#onEvicted);
     await this.threshold.follow(store.config());
     this.#rateTask.start(ctx.timings.rateCheckFirstRunMs, ctx.timings.rateCheckIntervalMs);
     this.leadership.join(store, session);
@@ -121,6 +127,7 @@ export class ClusterDuties {
   /** Stops the tasks and leaves the election (releasing leadership). */
   async stop(): Promise<void> {
     this.#unsubscribe?.();
+    this.#options.ctx.evictionListeners.delete(this.#onEvicted);
     await this.#rateTask.stop();
     await this.leadership.resign();
     this.threshold.close();

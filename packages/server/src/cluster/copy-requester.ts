@@ -5,7 +5,7 @@ import type { RoutingView } from "../routing/routing-view.js";
 import type { TypeConstraints } from "./type-constraints.js";
 
 /** Why a copy is requested (for logs and metrics). */
-export type CopyRequestReason = "second-copy" | "scale-up" | "proactive";
+export type CopyRequestReason = "second-copy" | "scale-up" | "proactive" | "rebalance";
 
 /** A request to load one more copy of a model somewhere in the cluster (an async ensureLoaded). */
 export interface CopyRequest {
