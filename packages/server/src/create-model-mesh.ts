@@ -77,6 +77,14 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
   };
 }
 
+/** True while the instance table holds another instance's record marked `shutdown`. */
+function anotherShuttingDown(ctx: MeshContext): boolean {
+  for (const [id, versioned] of ctx.instancesMirror.entries()) {
+    if (id !== ctx.selfId && versioned.value.shutdown) return true;
+  }
+  return false;
+}
+
 /** The type constraints of `options` (§9.7); a file is read now and hot-reloaded later. */
 function createTypeConstraints(options: ModelMeshOptions): TypeConstraints {
   if (options.typeConstraints !== undefined && options.typeConstraintsPath !== undefined) {
@@ -129,6 +137,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   const state = {
     started: false,
     stopping: false,
+    reportedReady: false,
     session: undefined as MeshSession | undefined,
     stopWatch: () => {},
   };
@@ -174,7 +183,12 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       return startPromise;
     },
     get ready() {
-      return accepting() && !ctx.lifecycle.shuttingDown;
+      if (!accepting() || ctx.lifecycle.shuttingDown) return false;
+      // Rolling updates (§9.4): a new instance waits while another one is migrating its models
+      // away, so the update proceeds one migration at a time. Once ready, it stays ready.
+      if (!state.reportedReady && anotherShuttingDown(ctx)) return false;
+      state.reportedReady = true;
+      return true;
     },
     get inFlight() {
       return counters.inFlight;

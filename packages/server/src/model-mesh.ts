@@ -106,7 +106,10 @@ export interface ModelMesh {
   handleInference(req: Http2ServerRequest, res: Http2ServerResponse): void;
   /** Loads the store mirrors, publishes the instance record, starts background tasks. */
   start(): Promise<void>;
-  /** True once started and not shutting down (for `/ready`). */
+  /**
+   * True once started and not shutting down (for `/ready`). Until it has first been true, it also
+   * waits while another instance's record is marked `shutdown` (rolling updates, §9.4).
+   */
   readonly ready: boolean;
   /** Inference calls currently in flight through this instance. */
   readonly inFlight: number;
