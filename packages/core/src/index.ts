@@ -152,6 +152,8 @@ export type {
 
 // --- scaling and expiry rules (issue 3) ---
 
+export type { BootstrapClearanceOptions, StartupFailureKind } from "./scaling/bootstrap-clearance.js";
+export { BootstrapClearance, classifyStartupFailure } from "./scaling/bootstrap-clearance.js";
 export type { FailureAge } from "./scaling/failure-expiry.js";
 export { failureExpiryMs, inUseFailureExpiryMs, isFailureExpired } from "./scaling/failure-expiry.js";
 export type { PartitionStats, ScalingOptions } from "./scaling/options.js";

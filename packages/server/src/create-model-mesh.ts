@@ -1,4 +1,5 @@
 import {
+  BootstrapClearance,
   createLoadTimeTracker,
   DEFAULT_MULTI_PARALLELISM,
   fullThresholdUnits,
@@ -34,6 +35,9 @@ import { RequestRate } from "./tasks/request-rate.js";
 import { systemClock, systemRandom } from "./util/system-ports.js";
 
 /** Builds the shared context: tables and mirrors, the cache sized from the runtime, the queue. */
+/** `BOOTSTRAP_CLEARANCE_PERIOD_MS` default (§9.6). */
+const DEFAULT_BOOTSTRAP_CLEARANCE_MS = 180_000;
+
 function createContext(options: ModelMeshOptions, publish: () => void): MeshContext {
   const { store, runtime, identity } = options;
   const parameters = runtime.parameters;
@@ -73,6 +77,11 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     requests: new RequestRate(clock),
     modelRates: new ModelRates(),
     evictionListeners: new Set(),
+    bootstrap: new BootstrapClearance({
+      enabled: options.bootstrapClearance?.enabled ?? true,
+      periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,
+      startMs: clock.nowMs(),
+    }),
     requestPublish: publish,
   };
 }
@@ -183,7 +192,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       return startPromise;
     },
     get ready() {
-      if (!accepting() || ctx.lifecycle.shuttingDown) return false;
+      if (!accepting() || ctx.lifecycle.shuttingDown || ctx.bootstrap.abortReason !== undefined) return false;
       // Rolling updates (§9.4): a new instance waits while another one is migrating its models
       // away, so the update proceeds one migration at a time. Once ready, it stays ready.
       if (!state.reportedReady && anotherShuttingDown(ctx)) return false;

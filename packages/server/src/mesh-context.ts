@@ -1,4 +1,5 @@
 import type {
+  BootstrapClearance,
   Clock,
   InstanceRecord,
   KvTable,
@@ -56,6 +57,8 @@ export interface MeshContext {
   readonly modelRates: ModelRates;
   /** Wakes loads waiting for unload-buffer space. */
   readonly space: SpaceSignal;
+  /** Startup fail-fast (§9.6): counts load outcomes of the first minutes; aborted = never ready. */
+  readonly bootstrap: BootstrapClearance;
   /** Told of every registered, loaded copy evicted from the cache (rebalancing reload, §4.6). */
   readonly evictionListeners: Set<(copy: EvictedCopy) => void>;
   /** Asks the instance-record publisher to publish soon (rate-limited). */

@@ -90,6 +90,11 @@ export interface ModelMeshOptions {
    * picks this instance and logs and skips other targets.
    */
   readonly copyRequester?: CopyRequester;
+  /**
+   * Startup fail-fast (§9.6): `BOOTSTRAP_CLEARANCE_PERIOD_MS` (default 180 000) and
+   * `MM_FAILFAST_UPGRADE_ENABLED` (default true).
+   */
+  readonly bootstrapClearance?: { readonly periodMs: number; readonly enabled: boolean };
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
@@ -108,7 +113,8 @@ export interface ModelMesh {
   start(): Promise<void>;
   /**
    * True once started and not shutting down (for `/ready`). Until it has first been true, it also
-   * waits while another instance's record is marked `shutdown` (rolling updates, §9.4).
+   * waits while another instance's record is marked `shutdown` (rolling updates, §9.4). False for
+   * good once startup fail-fast (§9.6) has aborted.
    */
   readonly ready: boolean;
   /** Inference calls currently in flight through this instance. */

@@ -36,6 +36,10 @@ export function meshOptions(
     },
     maxMessageBytes: transport.maxMessageBytes,
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
+    bootstrapClearance: {
+      periodMs: behaviour.bootstrapClearanceMs,
+      enabled: behaviour.failFastUpgradeEnabled,
+    },
     ...(typeConstraints.kind === "inline" ? { typeConstraints: typeConstraints.constraints } : {}),
     ...(typeConstraints.kind === "file" ? { typeConstraintsPath: typeConstraints.path } : {}),
   };

@@ -1,4 +1,4 @@
-import { bytesToUnits, isMeshError, MeshError } from "@modelmesh/core";
+import { bytesToUnits, classifyStartupFailure, isMeshError, MeshError } from "@modelmesh/core";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { handleDepartures } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
@@ -36,6 +36,7 @@ export async function failLoad(ctx: MeshContext, entry: CopyEntry, message: stri
   if (!ctx.cache.fail(entry, message)) return;
   ctx.space.notify();
   ctx.logger.warn({ modelId: data.modelId, reason: message }, "model load failed");
+  countStartupFailure(ctx, data.modelId);
   scheduleFailedUnload(ctx, data);
   // Record first, then answer the waiting requests: a status read after the answer sees it.
   await recordLoadFailure(ctx, {
@@ -50,6 +51,23 @@ export async function failLoad(ctx: MeshContext, entry: CopyEntry, message: stri
     new MeshError("LOAD_FAILED", message, { instanceId: ctx.selfId, modelId: data.modelId }),
   );
   ctx.requestPublish();
+}
+
+/** Counts a load failure towards startup fail-fast (§9.6), judged by the record before it. */
+function countStartupFailure(ctx: MeshContext, modelId: string): void {
+  const nowMs = ctx.clock.nowMs();
+  const kind = classifyStartupFailure({
+    record: ctx.registryMirror.get(modelId)?.value,
+    selfId: ctx.selfId,
+    nowMs,
+    loadTimeoutMs: ctx.runtime.parameters.loadTimeoutMs,
+  });
+  const wasClear = ctx.bootstrap.abortReason === undefined;
+  // The failed load still holds its loading slot: it is counted as a failure, not in progress.
+  const reason = ctx.bootstrap.recordFailure(kind, nowMs, Math.max(0, ctx.queue.inProgress - 1));
+  if (wasClear && reason !== undefined) {
+    ctx.logger.error({ reason }, "startup fail-fast: this instance will never report ready");
+  }
 }
 
 /** A model the runtime may hold after a failed load is unloaded after 1 s (3 s after a timeout, §6.4). */
@@ -134,6 +152,7 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
   if (!ctx.cache.markLoaded(entry, { sizing })) return;
   const loadTimeMs = Date.now() - startMs;
   ctx.loadTimes.recordLoadTimeMs(data.modelType, loadTimeMs);
+  ctx.bootstrap.recordSuccess(ctx.clock.nowMs());
   ctx.logger.info({ modelId: data.modelId, loadTimeMs, sizeBytes: loaded.sizeBytes }, "model loaded");
   data.loaded.resolve();
   ctx.requestPublish();

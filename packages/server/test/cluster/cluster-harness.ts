@@ -39,7 +39,15 @@ export async function openSharedStore(serviceName: string): Promise<SharedStore>
 /** Options of {@link startInstance}. */
 export interface InstanceOptions
   extends Partial<
-    Pick<ModelMeshOptions, "timings" | "typeConstraints" | "scaleUpRpmThreshold" | "copyRequester" | "logger">
+    Pick<
+      ModelMeshOptions,
+      | "timings"
+      | "typeConstraints"
+      | "scaleUpRpmThreshold"
+      | "copyRequester"
+      | "logger"
+      | "bootstrapClearance"
+    >
   > {
   readonly instanceId: string;
   readonly labels?: readonly string[];
@@ -94,6 +102,7 @@ export async function startInstance(store: MeshStore, options: InstanceOptions):
       : { scaleUpRpmThreshold: options.scaleUpRpmThreshold }),
     ...(options.copyRequester === undefined ? {} : { copyRequester: options.copyRequester }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.bootstrapClearance === undefined ? {} : { bootstrapClearance: options.bootstrapClearance }),
   });
   await mesh.start();
   const { server, transport } = await serveMesh(mesh);
