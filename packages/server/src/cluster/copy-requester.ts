@@ -77,9 +77,10 @@ export function createLocalCopyRequester(options: LocalCopyRequesterOptions): Co
       const decision = placement.decision;
       if (decision.kind === "none") return { kind: "skipped", reason: "no suitable instance" };
       if (decision.kind === "forward") {
-        ctx.logger.info(
+        // The peer requester (when there is a peer transport) sends it on and logs that.
+        ctx.logger.debug(
           { modelId: request.modelId, reason: request.reason, target: decision.instanceId },
-          "copy wanted on another instance; no peer transport to request it",
+          "placement chose another instance for the copy",
         );
         return { kind: "remote", instanceId: decision.instanceId, sent: false };
       }
