@@ -84,7 +84,7 @@ describe("labels, zones and type constraints (two instances, one embedded store)
     expect(plain.runtime.events("load-started").filter((e) => e.modelId === "gpu-1")).toEqual([]);
   });
 
-  it("leader's proactive loading: a copy wanted on another instance is logged and skipped (no peer layer yet)", async () => {
+  it("leader's proactive loading: a copy wanted on another instance is not loaded here (no peer transport in this harness)", async () => {
     await waitUntil(() => gpu.mesh.isLeader, { timeoutMs: 10_000, description: "the first instance leads" });
     await gpu.management.registerModel({
       modelId: "cpu-1",
@@ -92,7 +92,9 @@ describe("labels, zones and type constraints (two instances, one embedded store)
     });
     const line = await waitUntil(
       () =>
-        gpuLogs.lines.find((l) => l.fields.modelId === "cpu-1" && l.message.includes("no peer transport")),
+        gpuLogs.lines.find(
+          (l) => l.fields.modelId === "cpu-1" && l.message.includes("placement chose another instance"),
+        ),
       { timeoutMs: 20_000, description: "remote copy request logged" },
     );
     expect(line.fields).toMatchObject({ reason: "proactive", target: "lbl-plain" });
