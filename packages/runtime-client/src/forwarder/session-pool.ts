@@ -43,6 +43,17 @@ export interface SessionPoolOptions {
   readonly windowBytes?: number;
   /** nghttp2 session memory cap, MB. Default 256 (several large messages in flight). */
   readonly maxSessionMemoryMb?: number;
+  /**
+   * Longest wait for a new connection to be established (TCP connected and the server's HTTP/2
+   * SETTINGS received), ms. A connection that takes longer is destroyed with an `ETIMEDOUT`
+   * error, failing the calls queued on it, so an endpoint that accepts connections but never
+   * speaks HTTP/2 cannot hold calls until their deadlines. Default: no limit.
+   */
+  readonly connectTimeoutMs?: number;
+  /** Told of each new connection's outcome: established, or failed (error, close or timeout) before that. */
+  readonly onConnectOutcome?: (
+    outcome: { readonly ok: true } | { readonly ok: false; readonly error: Error },
+  ) => void;
 }
 
 /**
@@ -54,6 +65,8 @@ export class Http2SessionPool {
   readonly #slots: (http2.ClientHttp2Session | undefined)[];
   readonly #windowBytes: number;
   readonly #maxSessionMemoryMb: number;
+  readonly #connectTimeoutMs: number | undefined;
+  readonly #onConnectOutcome: SessionPoolOptions["onConnectOutcome"];
   #next = 0;
   #closed = false;
 
@@ -62,6 +75,8 @@ export class Http2SessionPool {
     this.#slots = new Array(Math.max(1, options.size ?? 1)).fill(undefined);
     this.#windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
     this.#maxSessionMemoryMb = options.maxSessionMemoryMb ?? 256;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
+    this.#onConnectOutcome = options.onConnectOutcome;
   }
 
   /** A usable session, round-robin; connects or reconnects as needed. Throws once closed. */
@@ -102,11 +117,47 @@ export class Http2SessionPool {
     const forget = () => {
       if (this.#slots[index] === session) this.#slots[index] = undefined;
     };
+    this.#watchConnect(session);
     session.on("connect", () => session.setLocalWindowSize(this.#windowBytes));
     // Errors reach the calls on this session through their streams; the pool only forgets it.
     session.on("error", forget);
     session.on("goaway", forget);
     session.on("close", forget);
     return session;
+  }
+
+  /** Bounds the connection's establishment and reports its outcome (see the options). */
+  #watchConnect(session: http2.ClientHttp2Session): void {
+    const limitMs = this.#connectTimeoutMs;
+    const report = this.#onConnectOutcome;
+    if (limitMs === undefined && report === undefined) return;
+    let settled = false;
+    let lastError: Error | undefined;
+    const settle = (outcome: { ok: true } | { ok: false; error: Error }) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      report?.(outcome);
+    };
+    const timer =
+      limitMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = Object.assign(
+              new Error(`HTTP/2 connection to ${this.target.label} not established within ${limitMs} ms`),
+              { code: "ETIMEDOUT" },
+            );
+            settle({ ok: false, error });
+            session.destroy(error);
+          }, limitMs);
+    // "connect" only means the socket is up; the server's first SETTINGS frame shows it speaks HTTP/2.
+    session.once("remoteSettings", () => settle({ ok: true }));
+    session.on("error", (error: Error) => {
+      lastError = error;
+      settle({ ok: false, error });
+    });
+    session.once("close", () =>
+      settle({ ok: false, error: lastError ?? new Error(`connection to ${this.target.label} closed`) }),
+    );
   }
 }

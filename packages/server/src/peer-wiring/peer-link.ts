@@ -31,13 +31,18 @@ export class PeerLink {
   /**
    * Per-destination statistics for routing: this instance's own local invocations for its id,
    * the client's in-flight counts and completion times for peers; a peer is reachable while it
-   * is in the instance table.
+   * is in the instance table and not pausing after failed connection attempts (see
+   * {@link PeerDirectory.isReachable}).
    */
   stats(local: { readonly inFlight: number; readonly lastInvokeMs: number }): PeerStatsView {
     const selfId = this.#ctx.selfId;
     const traffic = this.client.traffic;
     return {
-      isReachable: (id) => id === selfId || this.#ctx.instancesMirror.get(id) !== undefined,
+      isReachable: (id) => {
+        if (id === selfId) return true;
+        const record = this.#ctx.instancesMirror.get(id)?.value;
+        return record !== undefined && this.directory.isReachable(id, record);
+      },
       inFlight: (id) => (id === selfId ? local.inFlight : traffic.inFlight(id)),
       lastUsedMs: (id) => (id === selfId ? local.lastInvokeMs : traffic.lastUsedMs(id)),
     };

@@ -30,11 +30,34 @@ export interface PeerDirectoryOptions extends SessionPoolOptions {
   readonly maxMessageBytes?: number;
   /** Largest status answer accepted, bytes. Default 4 MiB. */
   readonly maxStatusBytes?: number;
+  /**
+   * Longest wait for a connection to a peer to be established, ms. Default
+   * {@link DEFAULT_PEER_CONNECT_TIMEOUT_MS}. (The original's internal calls had no fixed timeout,
+   * but its transport bounded connection attempts; a peer that accepts connections and never
+   * answers must not hold every call routed to it until the call's deadline.)
+   */
+  readonly connectTimeoutMs?: number;
+  /** First pause after a failed connection attempt, ms; it doubles per further failure. Default 1000. */
+  readonly backoffBaseMs?: number;
+  /** Longest pause between connection attempts to an unreachable peer, ms. Default 10 000. */
+  readonly backoffMaxMs?: number;
+  /** Clock for the backoff, epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Default {@link PeerDirectoryOptions.connectTimeoutMs}: generous for a loaded machine, short next to a call. */
+export const DEFAULT_PEER_CONNECT_TIMEOUT_MS = 3000;
+
+/** Connection attempts that failed in a row, and until when the peer counts as unreachable. */
+interface Backoff {
+  failures: number;
+  untilMs: number;
 }
 
 interface Entry {
   readonly connection: PeerConnection;
   readonly pool: Http2SessionPool;
+  readonly backoff: Backoff;
   /** The record last resolved to this connection: the same object needs no parsing (hot path). */
   record: InstanceRecord;
 }
@@ -44,6 +67,12 @@ interface Entry {
  * connections to their internal service. Connections are made on first use and kept; a record
  * whose endpoint changed (the instance restarted elsewhere with the same id) gets a new one, and
  * {@link PeerDirectory.retainOnly} closes those of instances that left the table.
+ *
+ * Connection attempts are bounded (`connectTimeoutMs`). After an attempt fails (refused, reset,
+ * garbage instead of HTTP/2, or no answer in time) the peer is {@link PeerDirectory.isReachable |
+ * unreachable} for a pause that doubles with each further failure (capped), so routing skips its
+ * copies and placement its space instead of paying for the same failure on every request; a
+ * successful connection, a new endpoint or a new start time in its record clears the pause.
  */
 export class PeerDirectory {
   readonly #peers = new Map<string, Entry>();
@@ -52,6 +81,17 @@ export class PeerDirectory {
 
   constructor(options: PeerDirectoryOptions = {}) {
     this.#options = options;
+  }
+
+  /**
+   * False while a peer is in its pause after failed connection attempts (see the class comment);
+   * true for peers never tried, and when `record` (its current one) shows it restarted since.
+   */
+  isReachable(instanceId: string, record?: InstanceRecord): boolean {
+    const entry = this.#peers.get(instanceId);
+    if (entry === undefined || entry.backoff.untilMs <= this.#now()) return true;
+    // A restarted process (a new start time in its record) deserves a fresh attempt.
+    return record !== undefined && record.startTimeMs !== entry.record.startTimeMs;
   }
 
   /** Peers with an open connection entry. */
@@ -80,6 +120,10 @@ export class PeerDirectory {
     }
     const target = peerTarget(endpoint);
     if (known !== undefined && known.connection.label === target.label) {
+      if (known.record.startTimeMs !== record.startTimeMs) {
+        known.backoff.failures = 0;
+        known.backoff.untilMs = 0;
+      }
       known.record = record;
       return { ok: true, value: known.connection };
     }
@@ -105,9 +149,29 @@ export class PeerDirectory {
     this.#peers.clear();
   }
 
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
   #connect(instanceId: string, target: ReturnType<typeof peerTarget>, record: InstanceRecord): Entry {
     const options = this.#options;
-    const pool = new Http2SessionPool(target, options);
+    const backoff: Backoff = { failures: 0, untilMs: 0 };
+    const baseMs = options.backoffBaseMs ?? 1000;
+    const maxMs = options.backoffMaxMs ?? 10_000;
+    const pool = new Http2SessionPool(target, {
+      ...options,
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_PEER_CONNECT_TIMEOUT_MS,
+      onConnectOutcome: (outcome) => {
+        if (outcome.ok) {
+          backoff.failures = 0;
+          backoff.untilMs = 0;
+          return;
+        }
+        const pauseMs = Math.min(maxMs, baseMs * 2 ** Math.min(backoff.failures, 20));
+        backoff.failures++;
+        backoff.untilMs = this.#now() + pauseMs;
+      },
+    });
     const peer = { instanceId, label: target.label };
     const forwarder = new GrpcForwarder(target, {
       sessionPool: pool,
@@ -122,6 +186,6 @@ export class PeerDirectory {
       acceptCompression: [],
     });
     const status = createClient(MeshPeerService, transport);
-    return { pool, record, connection: { instanceId, label: target.label, forwarder, status } };
+    return { pool, backoff, record, connection: { instanceId, label: target.label, forwarder, status } };
   }
 }
