@@ -260,7 +260,7 @@ export type {
   KvTransactionOutcome,
   KvWrite,
 } from "./store/kv-store.js";
-export type { KvEvent, KvWatch, KvWatchListener, KvWatchStatus } from "./store/kv-watch.js";
+export type { KvEvent, KvSnapshotSink, KvWatch, KvWatchListener, KvWatchStatus } from "./store/kv-watch.js";
 export type { JoinLeaderElectionOptions, LeaderElection, LeadershipChange } from "./store/leader-election.js";
 export type { MeshSession } from "./store/mesh-session.js";
 export type { MeshStore, MeshStoreOptions } from "./store/mesh-store.js";

@@ -50,9 +50,11 @@ export interface ReadFrames {
 
 /**
  * Reads framed records until the end of `data` or the first frame that is incomplete, fails its
- * checksum or does not parse: everything from there on is a torn tail.
+ * checksum or does not parse: everything from there on is a torn tail. With `onRecord`, each
+ * record is handed over as soon as it is read and `records` stays empty (recovery applies a log
+ * of many megabytes without holding all of its parsed records at once).
  */
-export function readFrames(data: Buffer): ReadFrames {
+export function readFrames(data: Buffer, onRecord?: (record: CommitRecord) => void): ReadFrames {
   const records: CommitRecord[] = [];
   let offset = 0;
   while (offset < data.length) {
@@ -69,7 +71,8 @@ export function readFrames(data: Buffer): ReadFrames {
     const payload = data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
     const record = parseRecord(payload);
     if (record === undefined) return { records, validBytes: offset, stoppedBecause: "unparsable record" };
-    records.push(record);
+    if (onRecord === undefined) records.push(record);
+    else onRecord(record);
     offset += HEADER_BYTES + length;
   }
   return { records, validBytes: offset };

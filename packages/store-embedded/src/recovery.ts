@@ -31,7 +31,11 @@ export function recover(dir: string, logger: Logger): Recovered {
   let walBytes = 0;
   for (const [index, seq] of segments.entries()) {
     const path = join(dir, walFileName(seq));
-    const read = readFrames(readFileSync(path));
+    // Records are applied as they are read; if the segment then turns out to be damaged before
+    // its end, recovery fails as a whole and this state is dropped.
+    const read = readFrames(readFileSync(path), (record) => {
+      if (record.r > state.revision) state.apply(record);
+    });
     if (read.stoppedBecause !== undefined) {
       if (index !== segments.length - 1 || read.damagedBeforeEnd === true) {
         throw new MeshError(
@@ -48,7 +52,6 @@ export function recover(dir: string, logger: Logger): Recovered {
         "cut off the torn tail of the write-ahead log (writes that were never acknowledged)",
       );
     }
-    for (const record of read.records) if (record.r > state.revision) state.apply(record);
     walBytes = read.validBytes;
   }
   return { state, walSeq: segments.at(-1) ?? 1, walBytes };

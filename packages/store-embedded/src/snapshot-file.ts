@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { MeshError } from "@modelmesh/core";
@@ -6,7 +6,10 @@ import { type StoredEntry, StoreState } from "./store-state.js";
 
 /** Name of the snapshot file inside the data directory. */
 export const SNAPSHOT_FILE_NAME = "snapshot.dat";
-const MAGIC = "MMSNAP1";
+/** The whole state as one JSON array of rows (read only: data directories written before). */
+const MAGIC_ARRAY = "MMSNAP1";
+/** One JSON row per line (written now): read and written a row at a time. */
+const MAGIC_LINES = "MMSNAP2";
 
 type SnapshotRow = [
   key: string,
@@ -20,19 +23,59 @@ type SnapshotRow = [
  * Writes the whole state as the new snapshot, atomically: a temporary file is written and
  * fsync'ed, then renamed over the old one and the directory fsync'ed. A crash at any point leaves
  * either the old snapshot or the new one, never a mix. Format: a header line
- * `MMSNAP1 <revision> <crc32> <bytes>` then the JSON rows.
+ * `MMSNAP2 <revision> <crc32> <bytes>` (fixed-width numbers, written last) then one JSON row per
+ * line (JSON text never holds a raw newline). Rows go through one reused buffer straight to the
+ * file, so writing a large state allocates neither one big string nor one big buffer.
  */
 export function writeSnapshot(dir: string, state: StoreState): void {
-  const rows: SnapshotRow[] = [];
-  for (const [key, e] of state.entries)
-    rows.push([key, e.value, e.createRevision, e.modRevision, e.lease ?? null]);
-  const body = Buffer.from(JSON.stringify(rows), "utf8");
-  const header = Buffer.from(`${MAGIC} ${state.revision} ${crc32(body)} ${body.length}\n`, "utf8");
   const temporary = join(dir, `${SNAPSHOT_FILE_NAME}.tmp`);
-  writeFileSync(temporary, Buffer.concat([header, body]));
-  fsyncPath(temporary);
+  const fd = openSync(temporary, "w");
+  try {
+    let position = Buffer.byteLength(headerLine(state.revision, 0, 0));
+    let crc = 0;
+    let bytes = 0;
+    const put = (data: Buffer) => {
+      crc = crc32(data, crc);
+      writeFully(fd, data, position);
+      position += data.length;
+      bytes += data.length;
+    };
+    const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    let used = 0;
+    for (const [key, e] of state.entries) {
+      const row: SnapshotRow = [key, e.value, e.createRevision, e.modRevision, e.lease ?? null];
+      const line = `${JSON.stringify(row)}\n`;
+      const length = Buffer.byteLength(line, "utf8");
+      if (used + length > CHUNK_BYTES) {
+        put(chunk.subarray(0, used));
+        used = 0;
+      }
+      if (length > CHUNK_BYTES) put(Buffer.from(line, "utf8"));
+      else used += chunk.write(line, used, "utf8");
+    }
+    if (used > 0) put(chunk.subarray(0, used));
+    writeFully(fd, Buffer.from(headerLine(state.revision, crc, bytes), "utf8"), 0);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, join(dir, SNAPSHOT_FILE_NAME));
   fsyncPath(dir);
+}
+
+/** Bytes of rows gathered before each write. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** The header line; fixed width, so it can be written over its placeholder once the body is out. */
+function headerLine(revision: number, crc: number, bytes: number): string {
+  const pad = (value: number, width: number) => String(value).padStart(width, "0");
+  return `${MAGIC_LINES} ${pad(revision, 16)} ${pad(crc, 10)} ${pad(bytes, 16)}\n`;
+}
+
+function writeFully(fd: number, data: Buffer, position: number): void {
+  for (let done = 0; done < data.length; ) {
+    done += writeSync(fd, data, done, data.length - done, position + done);
+  }
 }
 
 /**
@@ -55,17 +98,31 @@ export function readSnapshot(dir: string): StoreState {
     .toString("utf8")
     .split(" ");
   const body = data.subarray(newline + 1);
-  if (magic !== MAGIC || Number(length) !== body.length || Number(checksum) !== crc32(body)) {
-    throw new MeshError("INVALID_DATA", `the snapshot ${path} is damaged (bad header or checksum)`, {
-      key: path,
-    });
+  const damaged = () =>
+    new MeshError("INVALID_DATA", `the snapshot ${path} is damaged (bad header or checksum)`, { key: path });
+  if (
+    (magic !== MAGIC_LINES && magic !== MAGIC_ARRAY) ||
+    Number(length) !== body.length ||
+    Number(checksum) !== crc32(body)
+  ) {
+    throw damaged();
   }
   const state = new StoreState();
-  for (const [key, value, createRevision, modRevision, lease] of JSON.parse(
-    body.toString("utf8"),
-  ) as SnapshotRow[]) {
+  const add = ([key, value, createRevision, modRevision, lease]: SnapshotRow) => {
     const entry: StoredEntry = { value, createRevision, modRevision, lease: lease ?? undefined };
     state.entries.set(key, entry);
+  };
+  if (magic === MAGIC_ARRAY) {
+    for (const row of JSON.parse(body.toString("utf8")) as SnapshotRow[]) add(row);
+  } else {
+    // A row at a time: each row's array and its line's text are garbage right after, and only the
+    // key and value strings stay.
+    for (let start = 0; start < body.length; ) {
+      const end = body.indexOf(10, start);
+      if (end < 0) throw damaged();
+      add(JSON.parse(body.toString("utf8", start, end)) as SnapshotRow);
+      start = end + 1;
+    }
   }
   state.revision = Number(revision);
   return state;

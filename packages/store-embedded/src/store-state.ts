@@ -31,6 +31,15 @@ export class StoreState {
     if (record.r > this.revision) this.revision = record.r;
   }
 
+  /**
+   * Every key starting with `prefix`, unsorted, each turned into an entry only as it is reached
+   * (a watch's snapshot: its listener keeps what it needs, the entries themselves die young).
+   * Valid while the state does not change, i.e. within one synchronous call.
+   */
+  *entriesUnder(prefix: string): IterableIterator<KvEntry> {
+    for (const [key, entry] of this.entries) if (key.startsWith(prefix)) yield toKvEntry(key, entry);
+  }
+
   /** Every key starting with `prefix`, sorted by key. */
   range(prefix: string): KvEntry[] {
     const found: KvEntry[] = [];

@@ -28,7 +28,8 @@ export class WatchHub {
     let closed = false;
     setImmediate(() => {
       if (closed) return;
-      this.#deliver(() => listener.snapshot(this.#state.range(prefix), this.#state.revision));
+      const entries = { [Symbol.iterator]: () => this.#state.entriesUnder(prefix) };
+      this.#deliver(() => listener.snapshot(entries, this.#state.revision));
       this.#watchers.add(watcher);
     });
     return {

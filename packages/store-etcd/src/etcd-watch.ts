@@ -1,9 +1,17 @@
-import { type KvEvent, type KvWatch, type KvWatchListener, type Logger, MeshError } from "@modelmesh/core";
+import {
+  type KvEvent,
+  type KvSnapshotSink,
+  type KvWatch,
+  type KvWatchListener,
+  type Logger,
+  MeshError,
+} from "@modelmesh/core";
 import type { Etcd3, IWatchResponse } from "etcd3";
 import { translateEtcdError } from "./errors.js";
 import type { AdapterEtcd3 } from "./etcd-client.js";
 import type { KeyCodec } from "./keys.js";
-import { rangeAll, toKvEntry } from "./range-all.js";
+import { readRangePages, toKvEntry } from "./range-all.js";
+import { RangeWireError, type RangeWirePage } from "./range-wire.js";
 
 /** Options of {@link startPrefixWatch}. */
 export interface PrefixWatchOptions {
@@ -75,20 +83,50 @@ class PrefixWatch {
     }
   }
 
+  /**
+   * Reads the whole prefix at one revision. A listener with `beginSnapshot` gets each page as it
+   * arrives (decoded while etcd reads the next one, and no page's entries kept after it); any
+   * other gets the pages at the end, as entries decoded while it iterates them.
+   */
   async #snapshot(): Promise<StreamEnd | undefined> {
-    const { client, keys, prefix, pageSize, requestTimeoutMs } = this.#options;
+    const { client, keys, prefix, pageSize, requestTimeoutMs, listener } = this.#options;
+    const options = { client, keys, prefix, pageSize, deadlineMs: Date.now() + requestTimeoutMs };
     try {
-      const range = await rangeAll({
-        client,
-        keys,
-        prefix,
-        pageSize,
-        deadlineMs: Date.now() + requestTimeoutMs,
+      let sink: KvSnapshotSink | undefined;
+      const pages: RangeWirePage[] = [];
+      const streaming = listener.beginSnapshot;
+      const revision = await readRangePages(options, () => {
+        sink = undefined;
+        pages.length = 0;
+        return (page, pageRevision) => {
+          if (this.#closed) return;
+          if (streaming === undefined) pages.push(page);
+          else {
+            // A page that turns out to be malformed fails the read (which starts over); any
+            // other error is the listener's, and is logged.
+            this.#deliver(() => {
+              sink ??= streaming.call(listener, pageRevision);
+              sink.add(page.entries());
+            }, RangeWireError);
+          }
+        };
       });
       if (this.#closed) return { t: "closed" };
       this.#needSnapshot = false;
-      this.#revision = range.revision;
-      this.#deliver(() => this.#options.listener.snapshot(range.entries, range.revision));
+      this.#revision = revision;
+      if (streaming !== undefined) {
+        this.#deliver(() => {
+          sink ??= streaming.call(listener, revision);
+          sink.end();
+        });
+      } else {
+        const entries = {
+          *[Symbol.iterator]() {
+            for (const page of pages) yield* page.entries();
+          },
+        };
+        this.#deliver(() => listener.snapshot(entries, revision));
+      }
       return undefined;
     } catch (error) {
       return { t: "failed", error: translateEtcdError(error, `read of ${prefix}`).error };
@@ -184,11 +222,15 @@ class PrefixWatch {
     this.#deliver(() => this.#options.listener.status?.({ connected: false, error }));
   }
 
-  /** Calls the listener; a listener that throws is logged, never allowed to break the stream. */
-  #deliver(call: () => void): void {
+  /**
+   * Calls the listener; a listener that throws is logged, never allowed to break the stream.
+   * Errors of the class `rethrow` are not the listener's: they propagate.
+   */
+  #deliver(call: () => void, rethrow?: abstract new (...args: never[]) => Error): void {
     try {
       call();
     } catch (error) {
+      if (rethrow !== undefined && error instanceof rethrow) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       this.#options.logger.error({ prefix: this.#options.prefix, reason }, "a watch listener threw");
     }

@@ -35,9 +35,32 @@ export interface RangeAllOptions {
  * compacts that revision meanwhile, the read starts over at the newest revision.
  */
 export async function rangeAll(options: RangeAllOptions): Promise<KvRange> {
+  const entries: KvEntry[] = [];
+  const revision = await readPagesRetrying(options, () => {
+    entries.length = 0;
+    return (page) => page.decodeEntries(entries);
+  });
+  return { entries, revision };
+}
+
+/** Receives the pages of a range as they arrive, with the revision they are all read at. */
+export type RangePageSink = (page: RangeWirePage, revision: number) => void;
+
+/**
+ * Reads every key under a prefix like {@link rangeAll}, handing each page to a sink as soon as it
+ * has arrived (while etcd already works on the next one) instead of collecting entries. `freshSink`
+ * is called before each attempt: when the read starts over (compacted revision), what the
+ * previous sink received must be dropped. Returns the revision of the read.
+ */
+export function readRangePages(options: RangeAllOptions, freshSink: () => RangePageSink): Promise<number> {
+  return readPagesRetrying(options, freshSink);
+}
+
+/** Runs {@link readPages}, starting over (with a fresh page sink) when the revision was compacted. */
+async function readPagesRetrying(options: RangeAllOptions, freshSink: () => RangePageSink): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await readPages(options);
+      return await readPages(options, freshSink());
     } catch (error) {
       if (
         attempt < 3 &&
@@ -50,23 +73,23 @@ export async function rangeAll(options: RangeAllOptions): Promise<KvRange> {
   }
 }
 
-async function readPages(options: RangeAllOptions): Promise<KvRange> {
+/** Reads the pages in order and hands each to `sink`; returns the revision they were read at. */
+async function readPages(options: RangeAllOptions, sink: RangePageSink): Promise<number> {
   const { key: start, range_end: rangeEnd } = options.keys.prefixRange(options.prefix);
   const readPage = (key: Buffer, revision: number) =>
     readRangePage(options, { key, rangeEnd, limit: options.pageSize, revision });
-  const entries: KvEntry[] = [];
   let page = await readPage(start, 0);
   const { revision } = page;
   for (;;) {
     if (!page.more || page.lastKey === undefined) {
-      page.decodeEntries(entries);
-      return { entries, revision };
+      sink(page, revision);
+      return revision;
     }
-    // Ask for the next page (starting right after the last key read) before decoding this one,
+    // Ask for the next page (starting right after the last key read) before handling this one,
     // so etcd works on it meanwhile. Its failure surfaces at the await below.
     const next = readPage(Buffer.concat([page.lastKey, Buffer.from([0])]), revision);
     next.catch(() => undefined);
-    page.decodeEntries(entries);
+    sink(page, revision);
     page = await next;
   }
 }
@@ -99,6 +122,9 @@ async function readRangePage(options: RangeAllOptions, request: RangeWireRequest
     lastKey: response.kvs.at(-1)?.key,
     decodeEntries: (into) => {
       for (const kv of response.kvs) into.push(toKvEntry(keys, kv));
+    },
+    *entries() {
+      for (const kv of response.kvs) yield toKvEntry(keys, kv);
     },
   };
 }

@@ -31,6 +31,13 @@ export interface RangeWirePage {
   readonly lastKey: Buffer | undefined;
   /** Appends the page's entries to `into`. */
   decodeEntries(into: KvEntry[]): void;
+  /** The page's entries, decoded one by one as they are iterated. */
+  entries(): IterableIterator<KvEntry>;
+}
+
+/** A range response that cannot be decoded (truncated or malformed). */
+export class RangeWireError extends RangeError {
+  override readonly name = "RangeWireError";
 }
 
 const WIRE_VARINT = 0;
@@ -111,6 +118,10 @@ export function scanRangeResponse(message: Buffer, keyOffset: number): RangeWire
     decodeEntries(into) {
       for (let i = 0; i < spans.length; i += 2)
         into.push(decodeKeyValue(message, spans[i] as number, spans[i + 1] as number, keyOffset).entry);
+    },
+    *entries() {
+      for (let i = 0; i < spans.length; i += 2)
+        yield decodeKeyValue(message, spans[i] as number, spans[i + 1] as number, keyOffset).entry;
     },
   };
 }
@@ -196,13 +207,13 @@ class WireReader {
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new RangeError("truncated etcd range response");
+      if (this.pos >= this.end) throw new RangeWireError("truncated etcd range response");
       const byte = buffer[this.pos++] as number;
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 0x80;
     }
-    throw new RangeError("malformed varint in etcd range response");
+    throw new RangeWireError("malformed varint in etcd range response");
   }
 
   /** A length-delimited field's content, as a reader of its own. */
@@ -220,12 +231,12 @@ class WireReader {
     else if (wire === WIRE_FIXED64) this.pos = this.check(this.pos + 8);
     else if (wire === WIRE_BYTES) this.pos = this.check(this.pos + this.varint());
     else if (wire === WIRE_FIXED32) this.pos = this.check(this.pos + 4);
-    else throw new RangeError(`unsupported wire type ${wire} in etcd range response`);
+    else throw new RangeWireError(`unsupported wire type ${wire} in etcd range response`);
   }
 
   /** Returns `end` if it is within bounds. */
   check(end: number): number {
-    if (end > this.end) throw new RangeError("truncated etcd range response");
+    if (end > this.end) throw new RangeWireError("truncated etcd range response");
     return end;
   }
 }

@@ -29,7 +29,7 @@ describe("reading a table in pages", () => {
       let snapshot: readonly KvEntry[] = [];
       const watch = kv.watch(prefix, {
         snapshot: (entries) => {
-          snapshot = entries;
+          snapshot = [...entries];
         },
         events: () => undefined,
       });

@@ -37,6 +37,9 @@ function decodeAll(message: Buffer, keyOffset: number) {
   const page = scanRangeResponse(message, keyOffset);
   const entries: KvEntry[] = [];
   page.decodeEntries(entries);
+  // The lazy view decodes the same entries, each time it is iterated.
+  expect([...page.entries()]).toEqual(entries);
+  expect([...page.entries()]).toEqual(entries);
   return { page, entries };
 }
 

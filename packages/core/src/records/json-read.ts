@@ -69,6 +69,32 @@ export function unknownFields(
   return extra;
 }
 
+/**
+ * Shares `extra` objects that hold exactly one boolean field, such as the `"actionable": true`
+ * every record of the original carries: one frozen object per distinct field and value instead of
+ * one per record. Anything else is returned as it is.
+ */
+export function internExtraFields(extra: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  let only: string | undefined;
+  for (const field in extra) {
+    if (only !== undefined) return extra;
+    only = field;
+  }
+  if (only === undefined || only === "__proto__") return extra;
+  const value = extra[only];
+  if (typeof value !== "boolean") return extra;
+  const shared = value ? sharedTrue : sharedFalse;
+  let object = shared.get(only);
+  if (object === undefined) {
+    if (shared.size >= 64) return extra;
+    object = Object.freeze(extra);
+    shared.set(only, object);
+  }
+  return object;
+}
+const sharedTrue = new Map<string, Readonly<Record<string, unknown>>>();
+const sharedFalse = new Map<string, Readonly<Record<string, unknown>>>();
+
 /** A string field; null or absent → undefined. */
 export function readString(value: unknown, field: string, key: string): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -1,6 +1,7 @@
 import type { RecordCodec } from "./codec.js";
 import {
   EMPTY_MAP,
+  internExtraFields,
   invalidData,
   isJsonObject,
   parseJsonObject,
@@ -43,22 +44,89 @@ export const modelRecordCodec: RecordCodec<ModelRecord> = {
 function decodeModelRecord(text: string, key: string): ModelRecord {
   const json = parseJsonObject(text, key);
   const extra = unknownFields(json, KNOWN_FIELDS);
+  const type = readString(json.type, "type", key);
   const path = readString(json.mPath, "mPath", key);
   const modelKey = readString(json.encKey, "encKey", key);
+  const instanceIds = readTimestampMap(json.instanceIds, "instanceIds", key);
+  const failedIn = readTimestampMap(json.failedIn, "failedIn", key);
+  const failureMessages = readFailureMessages(json.fails, key);
+  const refs = readInteger(json.refs, "refs", key);
+  const autoDelete = readBoolean(json.autoDel, "autoDel", key);
+  const lastUsedMs = readInteger(json.lu, "lu", key);
+  const lastUnloadMs = readInteger(json.lul, "lul", key);
+  // One object literal per combination of the optional fields, no spreads: a mirror holds
+  // 100,000 of these, each should be one small object of one of four shapes (field order as
+  // before). The original normalises empty strings (path, key) to absent.
+  const t = type === undefined ? DEFAULT_MODEL_TYPE : internModelType(type);
+  const x = extra === undefined ? EMPTY_MAP : internExtraFields(extra);
+  if (path && modelKey) {
+    return {
+      type: t,
+      path,
+      key: modelKey,
+      instanceIds,
+      failedIn,
+      failureMessages,
+      refs,
+      autoDelete,
+      lastUsedMs,
+      lastUnloadMs,
+      extra: x,
+    };
+  }
+  if (path) {
+    return {
+      type: t,
+      path,
+      instanceIds,
+      failedIn,
+      failureMessages,
+      refs,
+      autoDelete,
+      lastUsedMs,
+      lastUnloadMs,
+      extra: x,
+    };
+  }
+  if (modelKey) {
+    return {
+      type: t,
+      key: modelKey,
+      instanceIds,
+      failedIn,
+      failureMessages,
+      refs,
+      autoDelete,
+      lastUsedMs,
+      lastUnloadMs,
+      extra: x,
+    };
+  }
   return {
-    type: readString(json.type, "type", key) ?? DEFAULT_MODEL_TYPE,
-    // The original normalises empty strings to absent.
-    ...(path ? { path } : {}),
-    ...(modelKey ? { key: modelKey } : {}),
-    instanceIds: readTimestampMap(json.instanceIds, "instanceIds", key),
-    failedIn: readTimestampMap(json.failedIn, "failedIn", key),
-    failureMessages: readFailureMessages(json.fails, key),
-    refs: readInteger(json.refs, "refs", key),
-    autoDelete: readBoolean(json.autoDel, "autoDel", key),
-    lastUsedMs: readInteger(json.lu, "lu", key),
-    lastUnloadMs: readInteger(json.lul, "lul", key),
-    extra: extra ?? EMPTY_MAP,
+    type: t,
+    instanceIds,
+    failedIn,
+    failureMessages,
+    refs,
+    autoDelete,
+    lastUsedMs,
+    lastUnloadMs,
+    extra: x,
   };
+}
+
+/**
+ * Model types repeat across a registry (a handful of values for 100,000 models); JSON.parse only
+ * shares strings of up to 10 characters, so longer ones are shared here. Bounded: an unexpected
+ * variety of types just stops being shared.
+ */
+const modelTypes = new Map<string, string>();
+function internModelType(type: string): string {
+  if (type.length <= 10) return type;
+  const known = modelTypes.get(type);
+  if (known !== undefined) return known;
+  if (modelTypes.size < 256) modelTypes.set(type, type);
+  return type;
 }
 
 /** `fails`: instance id → `{ "msg": "..." }` (`{}` when the message is empty). */

@@ -50,6 +50,26 @@ describe("MirrorState", () => {
     expect(state.revision).toBe(8);
   });
 
+  it("takes a snapshot given in parts only when it ends; one never ended changes nothing", () => {
+    const { state, summary } = setup();
+    state.applySnapshot([entry("a", "1", 2), entry("b", "2", 3)], 3);
+    const abandoned = state.beginSnapshot(9);
+    abandoned.add([entry("a", "7", 9, 2)]);
+    expect(state.entries.get("a")?.value).toBe(1);
+    expect(state.revision).toBe(3);
+
+    const parts = state.beginSnapshot(8);
+    parts.add([entry("a", "5", 4, 2)]);
+    parts.add(new Set([entry("c", "7", 7), entry("bad", "x", 6)]));
+    expect(summary()).toEqual([]);
+    parts.end();
+    parts.add([entry("d", "1", 8)]);
+    parts.end();
+    expect(summary()).toEqual(["updated a@4", "deleted b", "added c@7"]);
+    expect([...state.entries.keys()].sort()).toEqual(["a", "c"]);
+    expect(state.revision).toBe(8);
+  });
+
   it("keeps a local write newer than a resync snapshot", () => {
     const { state, summary } = setup();
     state.applySnapshot([], 8);

@@ -1,7 +1,7 @@
 import type { Logger } from "../ports/logger.js";
 import type { RecordCodec } from "../records/codec.js";
 import type { KvEntry } from "./kv-store.js";
-import type { KvEvent } from "./kv-watch.js";
+import type { KvEvent, KvSnapshotSink } from "./kv-watch.js";
 import type { MirrorEvent } from "./mirror-event.js";
 import type { Versioned } from "./versioned.js";
 
@@ -56,19 +56,40 @@ export class MirrorState<T> {
   }
 
   /** Replaces the content with a snapshot read at `revision`; after the first one, emits the diff. */
-  applySnapshot(kvEntries: readonly KvEntry[], revision: number): void {
+  applySnapshot(kvEntries: Iterable<KvEntry>, revision: number): void {
+    const snapshot = this.beginSnapshot(revision);
+    snapshot.add(kvEntries);
+    snapshot.end();
+  }
+
+  /**
+   * A snapshot read at `revision`, given in parts: each part is decoded as it comes (so its entries
+   * can be dropped at once); nothing changes until `end()`, which applies it as
+   * {@link applySnapshot} does. A snapshot never ended is simply dropped.
+   */
+  beginSnapshot(revision: number): KvSnapshotSink {
     const fresh = new Map<string, Versioned<T>>();
-    for (const entry of kvEntries) {
-      const id = this.#idOf(entry.key);
-      if (id === undefined) continue;
-      const value = this.#decode(entry.value, entry.key);
-      if (value === invalid) continue;
-      fresh.set(id, { value, revision: entry.modRevision, createRevision: entry.createRevision });
-    }
-    if (this.#initialized) this.#diffInto(fresh, revision);
-    else this.#entries = fresh;
-    this.#initialized = true;
-    this.#advance(revision);
+    let ended = false;
+    return {
+      add: (kvEntries) => {
+        if (ended) return;
+        for (const entry of kvEntries) {
+          const id = this.#idOf(entry.key);
+          if (id === undefined) continue;
+          const value = this.#decode(entry.value, entry.key);
+          if (value === invalid) continue;
+          fresh.set(id, { value, revision: entry.modRevision, createRevision: entry.createRevision });
+        }
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        if (this.#initialized) this.#diffInto(fresh, revision);
+        else this.#entries = fresh;
+        this.#initialized = true;
+        this.#advance(revision);
+      },
+    };
   }
 
   /** Applies watched changes; every change up to `revision` has then been seen. */

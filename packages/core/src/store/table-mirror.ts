@@ -87,6 +87,16 @@ class Mirror<T> implements TableMirror<T> {
         this.#state.applySnapshot(entries, revision);
         this.#markLive();
       },
+      beginSnapshot: (revision) => {
+        const snapshot = this.#state.beginSnapshot(revision);
+        return {
+          add: (entries) => snapshot.add(entries),
+          end: () => {
+            snapshot.end();
+            this.#markLive();
+          },
+        };
+      },
       events: (events, revision) => this.#state.applyEvents(events, revision),
       status: (status) => this.#onStatus(status),
     });
