@@ -13,7 +13,11 @@ import { Leadership } from "./leadership.js";
 import type { ModelRates } from "./model-rates.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { loadProactively } from "./proactive-loader.js";
-import { RateCheck } from "./rate-check-task.js";
+import { EARLY_MIN_ELAPSED_MS, RateCheck } from "./rate-check-task.js";
+
+/** How often the early scale-up looks for bursts between rate checks, ms. */
+const EARLY_TICK_MS = 500;
+
 import { Reaper } from "./reaper.js";
 import { rebalanceEvicted } from "./rebalance.js";
 import { scaleDownLocalCopies } from "./scale-down-step.js";
@@ -51,6 +55,7 @@ export class ClusterDuties {
   readonly #scaling: ScalingOptions;
   readonly #copies: CopyRequester;
   readonly #rateTask: PeriodicTask;
+  readonly #earlyTask: PeriodicTask;
   #unsubscribe: (() => void) | undefined;
   readonly #onEvicted: (copy: EvictedCopy) => void;
 
@@ -92,6 +97,13 @@ export class ClusterDuties {
     this.#onEvicted = (copy) => {
       rebalanceEvicted({ ctx, constraints: options.constraints, copies: this.#copies }, copy);
     };
+    this.#earlyTask = new PeriodicTask(
+      "early scale-up",
+      async () => {
+        await this.rateCheck.runEarly();
+      },
+      ctx.logger,
+    );
     this.reaper = new Reaper(ctx);
     this.leadership = new Leadership(ctx, {
       run: () => this.#leaderPass(),
@@ -108,6 +120,10 @@ export class ClusterDuties {
     ctx.evictionListeners.add(this.#onEvicted);
     await this.threshold.follow(store.config());
     this.#rateTask.start(ctx.timings.rateCheckFirstRunMs, ctx.timings.rateCheckIntervalMs);
+    // Looks for bursts between checks; pointless when checks are this frequent anyway.
+    if (ctx.timings.rateCheckIntervalMs > 2 * EARLY_MIN_ELAPSED_MS) {
+      this.#earlyTask.start(EARLY_MIN_ELAPSED_MS, EARLY_TICK_MS);
+    }
     this.leadership.join(store, session);
   }
 
@@ -129,6 +145,7 @@ export class ClusterDuties {
     this.#unsubscribe?.();
     this.#options.ctx.evictionListeners.delete(this.#onEvicted);
     await this.#rateTask.stop();
+    await this.#earlyTask.stop();
     await this.leadership.resign();
     this.threshold.close();
   }

@@ -10,6 +10,8 @@ export interface ModelRateState {
   lastHeavyMs: number;
   /** The second-copy rule's remembered iterations. */
   usage: UsageIterations;
+  /** Rate-check iteration in which an early scale-up was already requested (0 = none). */
+  earlyScaleUpIteration: number;
 }
 
 /**
@@ -53,5 +55,5 @@ export class ModelRates {
 }
 
 function fresh(): ModelRateState {
-  return { count: 0, lastRpm: 0, lastHeavyMs: 0, usage: NO_USAGE_ITERATIONS };
+  return { count: 0, lastRpm: 0, lastHeavyMs: 0, usage: NO_USAGE_ITERATIONS, earlyScaleUpIteration: 0 };
 }

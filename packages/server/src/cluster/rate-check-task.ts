@@ -14,6 +14,9 @@ import type { ModelRates } from "./model-rates.js";
 import type { ScaleUpThreshold } from "./scale-up-threshold.js";
 import type { TypeConstraints } from "./type-constraints.js";
 
+/** Least time since the last check before an early scale-up may judge a rate, ms. */
+export const EARLY_MIN_ELAPSED_MS = 1000;
+
 /** What the rate check needs besides the context. */
 export interface RateCheckParts {
   readonly ctx: MeshContext;
@@ -92,6 +95,64 @@ export class RateCheck {
       await this.#act(modelId, result);
     }
     return results;
+  }
+
+  /**
+   * Early scale-up (ours, beyond §5.3): between two checks, a copy whose rate since the last
+   * check already passes the threshold gets its scale-up at once instead of at the next check
+   * (up to `rateCheckIntervalMs` later), once per check interval. Only a `scale-up` action is
+   * taken here; counts, heavy times and second-copy bookkeeping stay with the regular check,
+   * whose duplicate protection (a copy started loading recently) then skips the model.
+   */
+  async runEarly(): Promise<number> {
+    const { ctx, rates, scaling } = this.#parts;
+    const nowMs = ctx.clock.nowMs();
+    const elapsedMs = nowMs - this.#lastCheckMs;
+    if (ctx.lifecycle.shuttingDown || elapsedMs < EARLY_MIN_ELAPSED_MS) return 0;
+    const thresholdRpm = this.#parts.threshold.rpm;
+    const minCount = (thresholdRpm * elapsedMs) / 60_000;
+    const hot = rates.used().filter((id) => {
+      const state = rates.state(id);
+      return state.count >= minCount && state.earlyScaleUpIteration !== this.#iteration + 1;
+    });
+    if (hot.length === 0) return 0;
+    const live = liveInstances(ctx, this.#parts.freshSelf());
+    const busy = busyInstanceIds({
+      instances: live,
+      selfInstanceId: ctx.selfId,
+      thresholdRpm,
+      ownRpm: ctx.requests.rpm(),
+    });
+    let requested = 0;
+    for (const modelId of hot) {
+      const state = rates.state(modelId);
+      const record = ctx.registryMirror.get(modelId)?.value;
+      const type = record?.type ?? ctx.cache.peek(modelId)?.data.modelType ?? "";
+      const suitable = suitableInstances(live, this.#parts.constraints, type);
+      const result = assessRateCheck(
+        {
+          record,
+          selfInstanceId: ctx.selfId,
+          count: state.count,
+          nowMs,
+          lastCheckMs: this.#lastCheckMs,
+          iteration: this.#iteration + 1,
+          usage: state.usage,
+          window: secondCopyWindow(scaling),
+          thresholdRpm,
+          suitableInstanceCount: suitable.length,
+          partition: partitionStats(suitable, ctx.minSpaceUnits),
+          busyInstanceIds: busy,
+          assumeLoadedAfterMs: ctx.loadTimes.assumeLoadedAfterMs(type),
+        },
+        scaling,
+      );
+      if (result.action.kind !== "scale-up") continue;
+      state.earlyScaleUpIteration = this.#iteration + 1;
+      requested++;
+      await this.#act(modelId, result);
+    }
+    return requested;
   }
 
   async #act(modelId: string, result: RateCheckResult): Promise<void> {
