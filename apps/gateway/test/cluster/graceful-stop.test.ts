@@ -15,7 +15,7 @@ describe("ModelMeshClusterGracefulStopTest", () => {
   let cluster: TestCluster;
   let store: MeshStore;
   const models = Array.from({ length: 10 }, (_, i) => `gs-model-${i}`);
-  const LOAD_MS = 6000;
+  const LOAD_MS = 8000;
   beforeAll(async () => {
     cluster = await startCluster({ size: 5, env: { SHUTDOWN_TIMEOUT_MS: "30000" } });
     const kv = await connectEtcdStore({

@@ -16,7 +16,7 @@ describe("rolling restart under load", () => {
   let etcd: EtcdServer;
   const instances: TestMesh[] = [];
   const models = ["roll-0", "roll-1", "roll-2", "roll-3"];
-  const LOAD_MS = 8000;
+  const LOAD_MS = 10_000;
   const env = { ...clusterTestEnv, SHUTDOWN_TIMEOUT_MS: "30000" };
   const start = () =>
     startMesh({ store: { kind: "etcd", endpoint: etcd.endpoint }, env, readyTimeoutMs: 120_000 });
