@@ -17,6 +17,19 @@ export interface StartClusterOptions {
   readonly serviceName?: string;
   /** How long to wait for all instances to be ready and registered. Default 120 000 ms. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Per-instance differences (labels, a broken runtime, ...): instance `index`'s runtime options
+   * replace `runtimeArgs` when given, and its `env` is applied over `env`.
+   */
+  readonly perInstance?: (index: number) => ClusterInstanceOptions;
+}
+
+/** What {@link StartClusterOptions.perInstance} may set for one instance. */
+export interface ClusterInstanceOptions {
+  /** This instance's example runtime options (instead of the cluster's `runtimeArgs`). */
+  readonly runtimeArgs?: ExampleRuntimeOptions;
+  /** Gateway environment over the cluster's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Several gateway instances sharing one etcd, started for a test. */
@@ -72,15 +85,16 @@ export async function startCluster(options: StartClusterOptions): Promise<TestCl
   const serviceName = options.serviceName ?? TEST_SERVICE_NAME;
   const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const started = await Promise.allSettled(
-    Array.from({ length: options.size }, (_, i) =>
-      startMesh({
+    Array.from({ length: options.size }, (_, i) => {
+      const own = options.perInstance?.(i) ?? {};
+      return startMesh({
         name: `modelmesh-${i}`,
         store: { kind: "etcd", endpoint: etcd.endpoint },
-        runtime: options.runtimeArgs ?? {},
-        env: { ...clusterTestEnv, MM_SERVICE_NAME: serviceName, ...options.env },
+        runtime: own.runtimeArgs ?? options.runtimeArgs ?? {},
+        env: { ...clusterTestEnv, MM_SERVICE_NAME: serviceName, ...options.env, ...own.env },
         readyTimeoutMs,
-      }),
-    ),
+      });
+    }),
   );
   const instances = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   const stop = async () => {

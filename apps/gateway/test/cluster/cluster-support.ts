@@ -1,0 +1,148 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import {
+  createMeshStore,
+  createStoreLayout,
+  type InstanceRecord,
+  instanceRecordCodec,
+  type MeshStore,
+  type ModelRecord,
+  modelRecordCodec,
+} from "@modelmesh/core";
+import {
+  type MultiPredictResponse,
+  MultiPredictResponseSchema,
+  PredictRequestSchema,
+} from "@modelmesh/proto";
+import { connectEtcdStore } from "@modelmesh/store-etcd";
+import { type StartClusterOptions, startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
+import { TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
+
+/**
+ * What the cluster tests read and write in the store directly, as the original's tests read the
+ * registry and instance tables: model records, instance records, dynamic config.
+ */
+export interface ClusterStore {
+  readonly store: MeshStore;
+  /** The model's registry record, or undefined when it is not registered. */
+  model(modelId: string): Promise<ModelRecord | undefined>;
+  /** Ids of the instances holding (or loading) a copy of the model. */
+  holders(modelId: string): Promise<string[]>;
+  /** Ids of the instances where loading the model recently failed. */
+  failedIn(modelId: string): Promise<string[]>;
+  /** The instance's published record. */
+  instance(instanceId: string): Promise<InstanceRecord | undefined>;
+  /** Sets (or, with `undefined`, deletes) a dynamic config key (`config/<key>`, §12.4). */
+  setConfig(key: string, value: string | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects to the cluster's etcd with the same key layout as its instances. */
+export async function connectClusterStore(cluster: TestCluster): Promise<ClusterStore> {
+  const kv = await connectEtcdStore({ connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" } });
+  const store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+  const registry = store.table("registry", modelRecordCodec);
+  const instances = store.table("instances", instanceRecordCodec);
+  const config = store.config();
+  const model = async (modelId: string) => (await registry.get(modelId))?.value;
+  return {
+    store,
+    model,
+    holders: async (modelId) => Object.keys((await model(modelId))?.instanceIds ?? {}),
+    failedIn: async (modelId) => Object.keys((await model(modelId))?.failedIn ?? {}),
+    instance: async (instanceId) => (await instances.get(instanceId))?.value,
+    async setConfig(key, value) {
+      await config.update(key, (current) => {
+        if (value !== undefined) return { put: value };
+        return current === undefined ? undefined : { delete: true };
+      });
+    },
+    close: () => store.close(),
+  };
+}
+
+/** The cluster's instance with this id (throws when there is none). */
+export function instanceById(cluster: TestCluster, instanceId: string): TestMesh {
+  const mesh = cluster.instances.find((m) => m.instanceId === instanceId);
+  if (mesh === undefined) throw new Error(`no instance ${instanceId} in the cluster`);
+  return mesh;
+}
+
+/** Instance `i` of the cluster (throws when there is none, so tests need no `!`). */
+export function instanceAt(cluster: TestCluster, i: number): TestMesh {
+  const mesh = cluster.instances[i];
+  if (mesh === undefined) throw new Error(`no instance ${i} in the cluster`);
+  return mesh;
+}
+
+/**
+ * Runs `count` calls of `call(i)` with at most `concurrency` in flight, and returns how many
+ * failed with which message (empty when all succeeded). Every call runs even after failures.
+ */
+export async function runConcurrently(
+  count: number,
+  concurrency: number,
+  call: (i: number) => Promise<void>,
+): Promise<Map<string, number>> {
+  const failures = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      try {
+        await call(i);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.set(message, (failures.get(message) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return failures;
+}
+
+/**
+ * `mmesh.ExamplePredictor/multiPredict` through grpc-js with one `mm-model-id` metadata entry per
+ * id: a multi-model call (§2.10). Connect's client would join repeated values into one field.
+ */
+export function multiPredict(
+  mesh: TestMesh,
+  ids: readonly string[],
+  text: string,
+): Promise<MultiPredictResponse> {
+  const client = new grpc.Client(`127.0.0.1:${mesh.port}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  for (const id of ids) metadata.add("mm-model-id", id);
+  const body = Buffer.from(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text })));
+  const identity = (bytes: Buffer) => bytes;
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      "/mmesh.ExamplePredictor/multiPredict",
+      identity,
+      identity,
+      body,
+      metadata,
+      { deadline: Date.now() + 30_000 },
+      (error, response) => {
+        client.close();
+        if (error || response === undefined) reject(error ?? new Error("no response"));
+        else resolve(fromBinary(MultiPredictResponseSchema, response));
+      },
+    );
+  });
+}
+
+/**
+ * {@link startCluster}, tried once more when a start lost a port race: the testkit picks free
+ * ports before the processes bind them, and on a machine running several suites another process
+ * can take one in between (`EADDRINUSE`). Other failures are thrown at once.
+ */
+export async function startClusterRetrying(options: StartClusterOptions): Promise<TestCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCluster(options);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempt >= 2 || !message.includes("EADDRINUSE")) throw error;
+    }
+  }
+}
