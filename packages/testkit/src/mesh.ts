@@ -151,6 +151,18 @@ async function probeStatus(port: number, path: string): Promise<number | string>
  * rely on `stopAllProcesses` in `afterAll`).
  */
 export async function startMesh(options: StartMeshOptions = {}): Promise<TestMesh> {
+  // `freePort` releases a port before the gateway binds it: another process may take it in
+  // between. Such a start fails with EADDRINUSE and is retried on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startMeshOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+async function startMeshOnce(options: StartMeshOptions): Promise<TestMesh> {
   const runtime = options.runtime === false ? undefined : await startExampleRuntime(options.runtime ?? {});
   const ports = {
     port: await freePort(),
