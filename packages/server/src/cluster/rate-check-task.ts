@@ -17,6 +17,12 @@ import type { TypeConstraints } from "./type-constraints.js";
 /** Least time since the last check before an early scale-up may judge a rate, ms. */
 export const EARLY_MIN_ELAPSED_MS = 1000;
 
+/** The live instances of a check and the busy ones among them. */
+interface ClusterView {
+  readonly live: ReadonlyMap<string, InstanceRecord>;
+  readonly busy: ReadonlySet<string>;
+}
+
 /** What the rate check needs besides the context. */
 export interface RateCheckParts {
   readonly ctx: MeshContext;
@@ -53,41 +59,18 @@ export class RateCheck {
     this.#lastCheckMs = nowMs;
     this.#iteration++;
     rates.prune((id) => ctx.cache.peek(id) !== undefined);
-    const live = liveInstances(ctx, this.#parts.freshSelf());
-    const thresholdRpm = this.#parts.threshold.rpm;
-    const busy = busyInstanceIds({
-      instances: live,
-      selfInstanceId: ctx.selfId,
-      thresholdRpm,
-      ownRpm: ctx.requests.rpm(),
-    });
-    this.#parts.constraints.setInstances(live);
-    const window = secondCopyWindow(scaling);
+    const cluster = this.#cluster();
+    this.#parts.constraints.setInstances(cluster.live);
     for (const modelId of rates.used()) {
       const state = rates.state(modelId);
       const count = state.count;
       state.count = 0;
-      const record = ctx.registryMirror.get(modelId)?.value;
-      const type = record?.type ?? ctx.cache.peek(modelId)?.data.modelType ?? "";
-      const suitable = suitableInstances(live, this.#parts.constraints, type);
-      const result = assessRateCheck(
-        {
-          record,
-          selfInstanceId: ctx.selfId,
-          count,
-          nowMs,
-          lastCheckMs,
-          iteration: this.#iteration,
-          usage: state.usage,
-          window,
-          thresholdRpm,
-          suitableInstanceCount: suitable.length,
-          partition: partitionStats(suitable, ctx.minSpaceUnits),
-          busyInstanceIds: busy,
-          assumeLoadedAfterMs: ctx.loadTimes.assumeLoadedAfterMs(type),
-        },
-        scaling,
-      );
+      const result = this.#assess(modelId, cluster, {
+        count,
+        nowMs,
+        lastCheckMs,
+        iteration: this.#iteration,
+      });
       state.usage = result.usage;
       state.lastRpm = result.rpm;
       if (result.heavy) state.lastHeavyMs = nowMs;
@@ -105,54 +88,69 @@ export class RateCheck {
    * whose duplicate protection (a copy started loading recently) then skips the model.
    */
   async runEarly(): Promise<number> {
-    const { ctx, rates, scaling } = this.#parts;
+    const { ctx, rates } = this.#parts;
     const nowMs = ctx.clock.nowMs();
     const elapsedMs = nowMs - this.#lastCheckMs;
     if (ctx.lifecycle.shuttingDown || elapsedMs < EARLY_MIN_ELAPSED_MS) return 0;
-    const thresholdRpm = this.#parts.threshold.rpm;
-    const minCount = (thresholdRpm * elapsedMs) / 60_000;
+    const minCount = (this.#parts.threshold.rpm * elapsedMs) / 60_000;
+    const iteration = this.#iteration + 1;
     const hot = rates.used().filter((id) => {
       const state = rates.state(id);
-      return state.count >= minCount && state.earlyScaleUpIteration !== this.#iteration + 1;
+      return state.count >= minCount && state.earlyScaleUpIteration !== iteration;
     });
     if (hot.length === 0) return 0;
-    const live = liveInstances(ctx, this.#parts.freshSelf());
-    const busy = busyInstanceIds({
-      instances: live,
-      selfInstanceId: ctx.selfId,
-      thresholdRpm,
-      ownRpm: ctx.requests.rpm(),
-    });
+    const cluster = this.#cluster();
     let requested = 0;
     for (const modelId of hot) {
       const state = rates.state(modelId);
-      const record = ctx.registryMirror.get(modelId)?.value;
-      const type = record?.type ?? ctx.cache.peek(modelId)?.data.modelType ?? "";
-      const suitable = suitableInstances(live, this.#parts.constraints, type);
-      const result = assessRateCheck(
-        {
-          record,
-          selfInstanceId: ctx.selfId,
-          count: state.count,
-          nowMs,
-          lastCheckMs: this.#lastCheckMs,
-          iteration: this.#iteration + 1,
-          usage: state.usage,
-          window: secondCopyWindow(scaling),
-          thresholdRpm,
-          suitableInstanceCount: suitable.length,
-          partition: partitionStats(suitable, ctx.minSpaceUnits),
-          busyInstanceIds: busy,
-          assumeLoadedAfterMs: ctx.loadTimes.assumeLoadedAfterMs(type),
-        },
-        scaling,
-      );
+      const at = { count: state.count, nowMs, lastCheckMs: this.#lastCheckMs, iteration };
+      const result = this.#assess(modelId, cluster, at);
       if (result.action.kind !== "scale-up") continue;
-      state.earlyScaleUpIteration = this.#iteration + 1;
+      state.earlyScaleUpIteration = iteration;
       requested++;
       await this.#act(modelId, result);
     }
     return requested;
+  }
+
+  /** The live instances and the busy ones among them, as a check sees them now. */
+  #cluster(): ClusterView {
+    const { ctx } = this.#parts;
+    const live = liveInstances(ctx, this.#parts.freshSelf());
+    const busy = busyInstanceIds({
+      instances: live,
+      selfInstanceId: ctx.selfId,
+      thresholdRpm: this.#parts.threshold.rpm,
+      ownRpm: ctx.requests.rpm(),
+    });
+    return { live, busy };
+  }
+
+  /** Assesses one local copy (§5.1–5.3) with the given count over the given interval. */
+  #assess(
+    modelId: string,
+    cluster: ClusterView,
+    at: { count: number; nowMs: number; lastCheckMs: number; iteration: number },
+  ): RateCheckResult {
+    const { ctx, rates, scaling } = this.#parts;
+    const record = ctx.registryMirror.get(modelId)?.value;
+    const type = record?.type ?? ctx.cache.peek(modelId)?.data.modelType ?? "";
+    const suitable = suitableInstances(cluster.live, this.#parts.constraints, type);
+    return assessRateCheck(
+      {
+        record,
+        selfInstanceId: ctx.selfId,
+        ...at,
+        usage: rates.state(modelId).usage,
+        window: secondCopyWindow(scaling),
+        thresholdRpm: this.#parts.threshold.rpm,
+        suitableInstanceCount: suitable.length,
+        partition: partitionStats(suitable, ctx.minSpaceUnits),
+        busyInstanceIds: cluster.busy,
+        assumeLoadedAfterMs: ctx.loadTimes.assumeLoadedAfterMs(type),
+      },
+      scaling,
+    );
   }
 
   async #act(modelId: string, result: RateCheckResult): Promise<void> {
