@@ -1,15 +1,10 @@
 import { Code } from "@connectrpc/connect";
-import type { TestCluster } from "@modelmesh/testkit/cluster";
+import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCode, Status, sizedModel } from "../support.js";
-import {
-  type ClusterStore,
-  connectClusterStore,
-  instanceAt,
-  startClusterRetrying,
-} from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, instanceAt } from "./cluster-support.js";
 
 const constrainedType = "special-type";
 const unplaceableType = "nowhere-type";
@@ -30,7 +25,7 @@ describe("ModelMeshErrorPropagationTest", () => {
   let other: TestMesh;
   const modelId = "ep-constrained-model";
   beforeAll(async () => {
-    cluster = await startClusterRetrying({
+    cluster = await startCluster({
       size: 2,
       env: { MM_TYPE_CONSTRAINTS: typeConstraints },
       perInstance: (i) => (i === 0 ? { env: { MM_LABELS: "special" } } : {}),

@@ -1,15 +1,10 @@
-import type { TestCluster } from "@modelmesh/testkit/cluster";
+import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
-import {
-  type ClusterStore,
-  connectClusterStore,
-  instanceAt,
-  startClusterRetrying,
-} from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, instanceAt } from "./cluster-support.js";
 
 // Sizes in 8 KiB units. Each runtime reports 80 MiB with an 8 MiB default model size (the
 // smallest capacity allowed for it, §4.1): an 8 MiB unload buffer leaves 72 MiB (9216 units),
@@ -29,7 +24,7 @@ describe("ModelMeshEvictionsTest (cluster)", () => {
   let cluster: TestCluster;
   let store: ClusterStore;
   beforeAll(async () => {
-    cluster = await startClusterRetrying({
+    cluster = await startCluster({
       size: 3,
       // A long load timeout keeps evicted copies from being reloaded elsewhere (§4.6: only
       // copies older than 2 × the load timeout are), and churn protection is off, as in the

@@ -3,18 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { MAX_LOAD_FAILURES } from "@modelmesh/core";
-import type { TestCluster } from "@modelmesh/testkit/cluster";
+import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCode, Status } from "../support.js";
-import {
-  type ClusterStore,
-  connectClusterStore,
-  instanceAt,
-  startClusterRetrying,
-} from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, instanceAt } from "./cluster-support.js";
 
 /** Polls ensureLoaded through `mesh` (as the original test does) until the model's status is `wanted`. */
 async function ensureUntil(mesh: TestMesh, modelId: string, wanted: keyof typeof Status) {
@@ -35,7 +30,7 @@ describe("ModelMeshLoadFailureTest (cluster)", () => {
   let store: ClusterStore;
   const emptyModelsDir = mkdtempSync(join(tmpdir(), "mm-no-models-"));
   beforeAll(async () => {
-    cluster = await startClusterRetrying({
+    cluster = await startCluster({
       size: 3,
       perInstance: (i) => (i === 0 ? {} : { runtimeArgs: { args: ["--models-dir", emptyModelsDir] } }),
     });

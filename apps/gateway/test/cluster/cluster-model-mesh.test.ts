@@ -1,16 +1,11 @@
 import { MAX_LOAD_FAILURES } from "@modelmesh/core";
-import type { TestCluster } from "@modelmesh/testkit/cluster";
+import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel, statusOf } from "../support.js";
-import {
-  type ClusterStore,
-  connectClusterStore,
-  instanceAt,
-  startClusterRetrying,
-} from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, instanceAt } from "./cluster-support.js";
 
 // ModelMeshTest in a five-instance cluster: the instance records every instance publishes
 // follow a load and a delete, and every instance registers, reports and serves every model. Also
@@ -19,7 +14,7 @@ describe("ModelMeshTest (5-instance cluster)", () => {
   let cluster: TestCluster;
   let store: ClusterStore;
   beforeAll(async () => {
-    cluster = await startClusterRetrying({ size: 5 });
+    cluster = await startCluster({ size: 5 });
     store = await connectClusterStore(cluster);
   }, 420_000);
   afterAll(async () => {

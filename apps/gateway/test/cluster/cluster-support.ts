@@ -15,7 +15,7 @@ import {
   PredictRequestSchema,
 } from "@modelmesh/proto";
 import { connectEtcdStore } from "@modelmesh/store-etcd";
-import { type StartClusterOptions, startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
+import type { TestCluster } from "@modelmesh/testkit/cluster";
 import { TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
 
 /**
@@ -131,18 +131,42 @@ export function multiPredict(
   });
 }
 
+/** Callers calling in a closed loop while a test changes the cluster under them. */
+export interface CallLoop {
+  /** One line per failed call: what `call` threw. */
+  readonly failures: readonly string[];
+  /** Calls that succeeded so far. */
+  readonly served: number;
+  /** Stops the callers and waits for their calls in flight. */
+  stop(): Promise<void>;
+}
+
 /**
- * {@link startCluster}, tried once more when a start lost a port race: the testkit picks free
- * ports before the processes bind them, and on a machine running several suites another process
- * can take one in between (`EADDRINUSE`). Other failures are thrown at once.
+ * Starts `workers` callers, each calling `call(worker, n)` for n = 0, 1, … until stopped. A call
+ * that throws counts as failed (its message is kept), one that returns as served.
  */
-export async function startClusterRetrying(options: StartClusterOptions): Promise<TestCluster> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startCluster(options);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (attempt >= 2 || !message.includes("EADDRINUSE")) throw error;
+export function startCallLoop(workers: number, call: (worker: number, n: number) => Promise<void>): CallLoop {
+  const failures: string[] = [];
+  let served = 0;
+  let running = true;
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    for (let n = 0; running; n++) {
+      try {
+        await call(w, n);
+        served++;
+      } catch (error) {
+        failures.push(String(error));
+      }
     }
-  }
+  });
+  return {
+    failures,
+    get served() {
+      return served;
+    },
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }

@@ -1,11 +1,10 @@
-import { createMeshStore, createStoreLayout, type MeshStore, modelRecordCodec } from "@modelmesh/core";
-import { connectEtcdStore } from "@modelmesh/store-etcd";
 import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
-import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
+import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { type ClusterStore, connectClusterStore, startCallLoop } from "./cluster-support.js";
 
 // Failover under load: `kill -9` of the only holder of a model while calls (each 200 ms long in
 // the runtime) flow through the two other instances. Calls that were forwarded to it when it
@@ -13,14 +12,11 @@ import { MiB, Status, sizedModel } from "../support.js";
 // load a new one, §2.7), so not one call fails.
 describe("failover under load", () => {
   let cluster: TestCluster;
-  let store: MeshStore;
+  let store: ClusterStore;
   const modelId = "fo-model";
   beforeAll(async () => {
     cluster = await startCluster({ size: 3, env: { MM_SCALEUP_RPM_THRESHOLD: "1000000" } });
-    const kv = await connectEtcdStore({
-      connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" },
-    });
-    store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+    store = await connectClusterStore(cluster);
   }, 180_000);
   afterAll(async () => {
     await store?.close();
@@ -28,8 +24,7 @@ describe("failover under load", () => {
     await stopAllProcesses();
   }, 60_000);
 
-  const holders = async () =>
-    Object.keys((await store.table("registry", modelRecordCodec).get(modelId))?.value.instanceIds ?? {});
+  const holders = () => store.holders(modelId);
 
   it("kill -9 of the holder fails no call", async () => {
     const [first] = cluster.instances;
@@ -46,34 +41,23 @@ describe("failover under load", () => {
     expect(victim).toBeGreaterThanOrEqual(0);
     const ingresses = cluster.instances.filter((_, i) => i !== victim);
 
-    const failures: string[] = [];
-    let served = 0;
-    let running = true;
-    const worker = async (w: number) => {
-      for (let n = 0; running; n++) {
-        const mesh = ingresses[(w + n) % ingresses.length];
-        if (mesh === undefined) continue;
-        try {
-          await mesh.predictor.predict(
-            { text: "test:delay:200" },
-            { headers: modelHeader(modelId), timeoutMs: 30_000 },
-          );
-          served++;
-        } catch (error) {
-          failures.push(`${mesh.instanceId}: ${String(error)}`);
-        }
-      }
-    };
-    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
-    await waitUntil(() => served >= 40, { timeoutMs: 60_000, description: "calls flowing" });
+    const calls = startCallLoop(8, async (w, n) => {
+      const mesh = ingresses[(w + n) % ingresses.length];
+      if (mesh === undefined) return;
+      await mesh.predictor
+        .predict({ text: "test:delay:200" }, { headers: modelHeader(modelId), timeoutMs: 30_000 })
+        .catch((error: unknown) => {
+          throw new Error(`${mesh.instanceId}: ${String(error)}`);
+        });
+    });
+    await waitUntil(() => calls.served >= 40, { timeoutMs: 60_000, description: "calls flowing" });
     await cluster.kill(victim, "SIGKILL");
-    const servedAtKill = served;
-    await waitUntil(() => served >= servedAtKill + 40, {
+    const servedAtKill = calls.served;
+    await waitUntil(() => calls.served >= servedAtKill + 40, {
       timeoutMs: 60_000,
       description: "calls served after the kill",
     });
-    running = false;
-    await Promise.all(workers);
-    expect(failures).toEqual([]);
+    await calls.stop();
+    expect(calls.failures).toEqual([]);
   }, 240_000);
 });

@@ -1,11 +1,10 @@
-import { createMeshStore, createStoreLayout, type MeshStore, modelRecordCodec } from "@modelmesh/core";
-import { connectEtcdStore } from "@modelmesh/store-etcd";
 import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
-import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
+import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { type ClusterStore, connectClusterStore, startCallLoop } from "./cluster-support.js";
 
 // The original's ModelMeshLoadFailureTest "graceful stop of 3 of 5 pods migrates every model",
 // done harder: the three get SIGTERM at the same moment while clients keep calling every model
@@ -13,15 +12,12 @@ import { MiB, Status, sizedModel } from "../support.js";
 // registered and LOADED, held only by the two survivors.
 describe("ModelMeshClusterGracefulStopTest", () => {
   let cluster: TestCluster;
-  let store: MeshStore;
+  let store: ClusterStore;
   const models = Array.from({ length: 10 }, (_, i) => `gs-model-${i}`);
   const LOAD_MS = 8000;
   beforeAll(async () => {
     cluster = await startCluster({ size: 5, env: { SHUTDOWN_TIMEOUT_MS: "30000" } });
-    const kv = await connectEtcdStore({
-      connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" },
-    });
-    store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+    store = await connectClusterStore(cluster);
   }, 180_000);
   afterAll(async () => {
     await store?.close();
@@ -29,8 +25,7 @@ describe("ModelMeshClusterGracefulStopTest", () => {
     await stopAllProcesses();
   }, 60_000);
 
-  const holders = async (modelId: string) =>
-    Object.keys((await store.table("registry", modelRecordCodec).get(modelId))?.value.instanceIds ?? {});
+  const holders = (modelId: string) => store.holders(modelId);
 
   it("SIGTERM to 3 of 5 at once: every model moves to the other 2 with no failed call", async () => {
     const [first] = cluster.instances;
@@ -56,37 +51,27 @@ describe("ModelMeshClusterGracefulStopTest", () => {
     ).length;
     expect(heldByStopping).toBeGreaterThan(0);
 
-    const failures: string[] = [];
-    let served = 0;
-    let running = true;
-    const worker = async (w: number) => {
-      for (let n = 0; running; n++) {
-        const mesh = survivors[(w + n) % survivors.length];
-        const modelId = models[(w + n) % models.length] ?? "";
-        if (mesh === undefined) continue;
-        try {
-          const response = await mesh.predictor.predict(
-            { text: `g ${w}/${n}` },
-            { headers: modelHeader(modelId), timeoutMs: LOAD_MS / 2 },
-          );
-          if (response.results[0]?.category !== `classification for g ${w}/${n} by model ${modelId}`)
-            failures.push(`wrong answer: ${JSON.stringify(response)}`);
-          served++;
-        } catch (error) {
-          failures.push(`${mesh.instanceId} ${modelId}: ${String(error)}`);
-        }
-      }
-    };
-    const workers = Array.from({ length: 4 }, (_, w) => worker(w));
+    const calls = startCallLoop(4, async (w, n) => {
+      const mesh = survivors[(w + n) % survivors.length];
+      const modelId = models[(w + n) % models.length] ?? "";
+      if (mesh === undefined) return;
+      const text = `g ${w}/${n}`;
+      const response = await mesh.predictor
+        .predict({ text }, { headers: modelHeader(modelId), timeoutMs: LOAD_MS / 2 })
+        .catch((error: unknown) => {
+          throw new Error(`${mesh.instanceId} ${modelId}: ${String(error)}`);
+        });
+      if (response.results[0]?.category !== `classification for ${text} by model ${modelId}`)
+        throw new Error(`wrong answer: ${JSON.stringify(response)}`);
+    });
     // Models in use: only those used within the last hour are waited for (§9.5).
-    await waitUntil(() => served >= 100, { timeoutMs: 60_000, description: "calls flowing" });
+    await waitUntil(() => calls.served >= 100, { timeoutMs: 60_000, description: "calls flowing" });
     const codes = await Promise.all(stopping.map((i) => cluster.kill(i, "SIGTERM")));
-    const servedAtStop = served;
-    running = false;
-    await Promise.all(workers);
+    const servedAtStop = calls.served;
+    await calls.stop();
 
     expect(codes).toEqual([0, 0, 0]);
-    expect(failures).toEqual([]);
+    expect(calls.failures).toEqual([]);
     expect(servedAtStop).toBeGreaterThan(0);
     const survivorIds = new Set(survivors.map((mesh) => mesh.instanceId));
     for (const modelId of models) {

@@ -1,4 +1,4 @@
-import type { TestCluster } from "@modelmesh/testkit/cluster";
+import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
@@ -10,7 +10,6 @@ import {
   instanceAt,
   multiPredict,
   runConcurrently,
-  startClusterRetrying,
 } from "./cluster-support.js";
 
 // ModelMeshClusterTest: three instances with the original test's scale-up threshold of 10
@@ -20,7 +19,7 @@ describe("ModelMeshClusterTest", () => {
   let cluster: TestCluster;
   let store: ClusterStore;
   beforeAll(async () => {
-    cluster = await startClusterRetrying({ size: 3, env: { MM_SCALEUP_RPM_THRESHOLD: "10" } });
+    cluster = await startCluster({ size: 3, env: { MM_SCALEUP_RPM_THRESHOLD: "10" } });
     store = await connectClusterStore(cluster);
   }, 300_000);
   afterAll(async () => {

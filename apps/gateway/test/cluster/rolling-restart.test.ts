@@ -5,6 +5,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { startCallLoop } from "./cluster-support.js";
 
 // Rolling restart under steady load (issue 7): every instance of a 3-instance cluster is replaced
 // one by one (SIGTERM, then a new instance) while clients keep calling, the way a Kubernetes
@@ -57,35 +58,26 @@ describe("rolling restart under load", () => {
       }
     })();
 
-    const failures: string[] = [];
-    let served = 0;
-    let running = true;
-    const worker = async (w: number) => {
-      for (let n = 0; running; n++) {
-        const target = ready[(w + n) % Math.max(1, ready.length)];
-        if (target === undefined) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          continue;
-        }
-        const modelId = models[(w + n) % models.length] ?? "";
-        try {
-          const response = await target.predictor.predict(
-            { text: `call ${w}/${n}` },
-            { headers: modelHeader(modelId), timeoutMs: LOAD_MS / 2 },
-          );
-          if (response.results[0]?.category !== `classification for call ${w}/${n} by model ${modelId}`)
-            failures.push(`wrong answer from ${target.instanceId}: ${JSON.stringify(response)}`);
-          served++;
-        } catch (error) {
-          failures.push(`${target.instanceId} ${modelId}: ${String(error)}`);
-        }
+    const calls = startCallLoop(6, async (w, n) => {
+      const target = ready[(w + n) % Math.max(1, ready.length)];
+      if (target === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return;
       }
-    };
-    const workers = Array.from({ length: 6 }, (_, w) => worker(w));
+      const modelId = models[(w + n) % models.length] ?? "";
+      const text = `call ${w}/${n}`;
+      const response = await target.predictor
+        .predict({ text }, { headers: modelHeader(modelId), timeoutMs: LOAD_MS / 2 })
+        .catch((error: unknown) => {
+          throw new Error(`${target.instanceId} ${modelId}: ${String(error)}`);
+        });
+      if (response.results[0]?.category !== `classification for ${text} by model ${modelId}`)
+        throw new Error(`wrong answer from ${target.instanceId}: ${JSON.stringify(response)}`);
+    });
 
     for (let i = 0; i < 3; i++) {
-      const servedBefore = served;
-      await waitUntil(() => served >= servedBefore + 50, {
+      const servedBefore = calls.served;
+      await waitUntil(() => calls.served >= servedBefore + 50, {
         timeoutMs: 60_000,
         description: "calls flowing before the next restart",
       });
@@ -96,18 +88,17 @@ describe("rolling restart under load", () => {
       instances.shift();
       instances.push(await start());
     }
-    const servedBefore = served;
-    await waitUntil(() => served >= servedBefore + 50, {
+    const servedBefore = calls.served;
+    await waitUntil(() => calls.served >= servedBefore + 50, {
       timeoutMs: 60_000,
       description: "calls flowing after the roll",
     });
-    running = false;
-    await Promise.all(workers);
+    await calls.stop();
     polling = false;
     await poller;
 
-    expect(failures).toEqual([]);
-    expect(served).toBeGreaterThan(200);
+    expect(calls.failures).toEqual([]);
+    expect(calls.served).toBeGreaterThan(200);
     for (const modelId of models) {
       const status = await instances[0]?.management.getModelStatus({ modelId });
       expect(Status[status?.status ?? 0]).toBe("LOADED");
