@@ -1,24 +1,20 @@
-import { createMeshStore, createStoreLayout, type MeshStore, modelRecordCodec } from "@modelmesh/core";
-import { connectEtcdStore } from "@modelmesh/store-etcd";
 import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
-import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
+import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel, statusOf } from "../support.js";
+import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
 
 // ModelMeshClusterTest (lite): three instances on one etcd; models registered through one are
 // served through every one, forwarding across the internal peer port when needed.
 describe("ModelMeshClusterTest-lite", () => {
   let cluster: TestCluster;
-  let store: MeshStore;
+  let store: ClusterStore;
   const models = ["cl-model-0", "cl-model-1", "cl-model-2", "cl-model-3"];
   beforeAll(async () => {
     cluster = await startCluster({ size: 3 });
-    const kv = await connectEtcdStore({
-      connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" },
-    });
-    store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+    store = await connectClusterStore(cluster);
   }, 180_000);
   afterAll(async () => {
     await store?.close();
@@ -70,9 +66,7 @@ describe("ModelMeshClusterTest-lite", () => {
       loadNow: true,
       sync: true,
     });
-    const holders = Object.keys(
-      (await store.table("registry", modelRecordCodec).get(modelId))?.value.instanceIds ?? {},
-    );
+    const holders = await store.holders(modelId);
     const ingresses = cluster.instances.filter((mesh) => !holders.includes(mesh.instanceId));
     // One copy: the calls through the two other instances are forwarded to its holder.
     expect(holders).toHaveLength(1);

@@ -1,5 +1,3 @@
-import { createMeshStore, createStoreLayout, type MeshStore, modelRecordCodec } from "@modelmesh/core";
-import { connectEtcdStore } from "@modelmesh/store-etcd";
 import { clusterTestEnv, startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import type { EtcdServer } from "@modelmesh/testkit/etcd";
 import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
@@ -7,6 +5,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -39,14 +38,11 @@ const ELECTION_MARGIN_MS = 15_000;
 // instance has been gone for MM_ASSUME_INSTANCE_GONE_AFTER_MS, and the models stay servable.
 describe("ModelMeshLeaderFailoverTest", () => {
   let cluster: TestCluster;
-  let store: MeshStore;
+  let store: ClusterStore;
   beforeAll(async () => {
     // A loaded 2-core machine can take longer than the default 20 s to start a runtime.
     cluster = await startCluster({ size: 3, runtimeArgs: { startTimeoutMs: 90_000 } });
-    const kv = await connectEtcdStore({
-      connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" },
-    });
-    store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+    store = await connectClusterStore(cluster);
   }, 180_000);
   afterAll(async () => {
     await store?.close();
@@ -54,8 +50,7 @@ describe("ModelMeshLeaderFailoverTest", () => {
     await stopAllProcesses();
   }, 60_000);
 
-  const holders = async (modelId: string) =>
-    Object.keys((await store.table("registry", modelRecordCodec).get(modelId))?.value.instanceIds ?? {});
+  const holders = (modelId: string) => store.holders(modelId);
 
   /** Whether `instanceId` most recently logged that it became the leader. */
   const saysLeader = (instanceId: string) => {

@@ -1,24 +1,20 @@
-import { createMeshStore, createStoreLayout, type MeshStore, modelRecordCodec } from "@modelmesh/core";
-import { connectEtcdStore } from "@modelmesh/store-etcd";
 import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
-import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
+import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
 
 // ModelMeshTearDownTest: `kill -9` of the instance holding models; once its lease expires every
 // model is still servable through the remaining instances.
 describe("ModelMeshTearDownTest", () => {
   let cluster: TestCluster;
-  let store: MeshStore;
+  let store: ClusterStore;
   const models = Array.from({ length: 6 }, (_, i) => `td-model-${i}`);
   beforeAll(async () => {
     cluster = await startCluster({ size: 3 });
-    const kv = await connectEtcdStore({
-      connection: { endpoints: [cluster.etcd.hostPort], rootPrefix: "" },
-    });
-    store = createMeshStore({ kv, layout: createStoreLayout({ serviceName: TEST_SERVICE_NAME }) });
+    store = await connectClusterStore(cluster);
   }, 180_000);
   afterAll(async () => {
     await store?.close();
@@ -26,8 +22,7 @@ describe("ModelMeshTearDownTest", () => {
     await stopAllProcesses();
   }, 60_000);
 
-  const holders = async (modelId: string) =>
-    Object.keys((await store.table("registry", modelRecordCodec).get(modelId))?.value.instanceIds ?? {});
+  const holders = (modelId: string) => store.holders(modelId);
 
   it("all models stay servable after the holder of some is killed", async () => {
     // Register through different instances, so copies land on more than one of them.

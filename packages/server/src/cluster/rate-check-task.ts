@@ -5,6 +5,7 @@ import {
   isRateCheckDue,
   type RateCheckResult,
   type ScalingOptions,
+  type SecondCopyWindow,
   secondCopyWindow,
 } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
@@ -21,6 +22,7 @@ export const EARLY_MIN_ELAPSED_MS = 1000;
 interface ClusterView {
   readonly live: ReadonlyMap<string, InstanceRecord>;
   readonly busy: ReadonlySet<string>;
+  readonly window: SecondCopyWindow;
 }
 
 /** What the rate check needs besides the context. */
@@ -113,7 +115,7 @@ export class RateCheck {
     return requested;
   }
 
-  /** The live instances and the busy ones among them, as a check sees them now. */
+  /** The live instances, the busy ones among them and the second-copy window, as a check sees them now. */
   #cluster(): ClusterView {
     const { ctx } = this.#parts;
     const live = liveInstances(ctx, this.#parts.freshSelf());
@@ -123,7 +125,7 @@ export class RateCheck {
       thresholdRpm: this.#parts.threshold.rpm,
       ownRpm: ctx.requests.rpm(),
     });
-    return { live, busy };
+    return { live, busy, window: secondCopyWindow(this.#parts.scaling) };
   }
 
   /** Assesses one local copy (§5.1–5.3) with the given count over the given interval. */
@@ -142,7 +144,7 @@ export class RateCheck {
         selfInstanceId: ctx.selfId,
         ...at,
         usage: rates.state(modelId).usage,
-        window: secondCopyWindow(scaling),
+        window: cluster.window,
         thresholdRpm: this.#parts.threshold.rpm,
         suitableInstanceCount: suitable.length,
         partition: partitionStats(suitable, ctx.minSpaceUnits),
