@@ -82,6 +82,7 @@ describe("loadConfig()", () => {
         MM_LOG_REQUEST_HEADERS: "{}",
         MM_DATAPLANE_CONFIG: '{"rpcConfigs": {}, "bogus": 1}',
         MM_INSTANCE_ID: "a,b",
+        MM_SHUTDOWN_READINESS_GRACE_MS: "-5",
       },
       ["--nope=1"],
     );
@@ -95,9 +96,10 @@ describe("loadConfig()", () => {
         'MM_DATAPLANE_CONFIG="{\\"rpcConfigs\\": {}, \\"bogus\\": 1}": unknown properties bogus',
         "MM_INSTANCE_ID=\"a,b\": must not contain ','",
         "unknown option --nope (see --help)",
+        expect.stringMatching(/^MM_SHUTDOWN_READINESS_GRACE_MS="-5": /),
       ]),
     );
-    expect(found).toHaveLength(8);
+    expect(found).toHaveLength(9);
   });
 
   it("rejects clashing ports and unsupported stores", () => {
