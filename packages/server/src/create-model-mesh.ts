@@ -220,6 +220,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             cluster,
             publisher,
             session: state.session,
+            ...(peerService === undefined ? {} : { peerCallsDone: (d: number) => peerService.idle(d) }),
             stop: () => {
               stopConstraintsWatch();
               state.stopWatch();

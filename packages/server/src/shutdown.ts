@@ -59,15 +59,17 @@ export interface ShutdownParts {
   readonly cluster?: { stop(): Promise<void> };
   readonly publisher: InstancePublisher | undefined;
   readonly session: MeshSession | undefined;
+  /** Resolves when no call forwarded by a peer is being served here (or at the deadline). */
+  readonly peerCallsDone?: (deadlineMs: number) => Promise<void>;
   /** Stops watches and other listeners. */
   readonly stop: () => void;
 }
 
 /**
  * Last phase of a graceful stop, after {@link drainMesh}: waits for in-flight calls until the
- * deadline, stops the background tasks, deregisters the copies still registered here and deletes
- * the instance record. No unloads are sent while shutting down (§6.7): the runtime goes away
- * with the instance.
+ * deadline, stops the background tasks, deregisters the copies still registered here, waits for
+ * the calls peers forwarded here, and deletes the instance record. No unloads are sent while
+ * shutting down (§6.7): the runtime goes away with the instance.
  */
 export async function shutdownMesh(parts: ShutdownParts): Promise<void> {
   const { ctx } = parts;
@@ -86,6 +88,9 @@ export async function shutdownMesh(parts: ShutdownParts): Promise<void> {
         }),
       ),
   );
+  // Peers keep their connection to this instance until its record goes: let the calls they
+  // sent before seeing the copies deregistered finish first.
+  await parts.peerCallsDone?.(parts.deadlineMs);
   await parts.publisher?.stop();
   await parts.session?.close().catch(() => undefined);
   ctx.registryMirror.close();

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
@@ -17,6 +19,7 @@ import {
 import { connectEtcdStore } from "@modelmesh/store-etcd";
 import type { TestCluster } from "@modelmesh/testkit/cluster";
 import { TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
+import { onTestFailed } from "vitest";
 
 /**
  * What the cluster tests read and write in the store directly, as the original's tests read the
@@ -169,4 +172,25 @@ export function startCallLoop(workers: number, call: (worker: number, n: number)
       await Promise.all(loops);
     },
   };
+}
+
+/**
+ * Call at the start of a test: when it fails, prints the warning and error lines of every
+ * instance in `meshes()` (stopped ones included), so a failure in CI can be explained. With
+ * `MM_TEST_LOG_DIR` set, every instance's whole log is also written there, one file each.
+ */
+export function reportLogsOnFailure(meshes: () => readonly TestMesh[]): void {
+  onTestFailed(() => {
+    const dir = process.env.MM_TEST_LOG_DIR;
+    if (dir !== undefined && dir !== "") mkdirSync(dir, { recursive: true });
+    for (const mesh of meshes()) {
+      const lines = mesh.logs();
+      if (dir !== undefined && dir !== "") {
+        writeFileSync(join(dir, `${mesh.instanceId}.log`), lines.map((l) => JSON.stringify(l)).join("\n"));
+      }
+      const serious = lines.filter((line) => line.level === "warn" || line.level === "error");
+      console.error(`--- ${mesh.instanceId}: ${serious.length} warning/error lines of ${lines.length}`);
+      for (const line of serious.slice(-40)) console.error(JSON.stringify(line));
+    }
+  });
 }

@@ -4,7 +4,12 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
-import { type ClusterStore, connectClusterStore, startCallLoop } from "./cluster-support.js";
+import {
+  type ClusterStore,
+  connectClusterStore,
+  reportLogsOnFailure,
+  startCallLoop,
+} from "./cluster-support.js";
 
 // The original's ModelMeshLoadFailureTest "graceful stop of 3 of 5 pods migrates every model",
 // done harder: the three get SIGTERM at the same moment while clients keep calling every model
@@ -28,6 +33,7 @@ describe("ModelMeshClusterGracefulStopTest", () => {
   const holders = (modelId: string) => store.holders(modelId);
 
   it("SIGTERM to 3 of 5 at once: every model moves to the other 2 with no failed call", async () => {
+    reportLogsOnFailure(() => cluster.instances);
     const [first] = cluster.instances;
     if (first === undefined) throw new Error("no instances");
     // Loads take LOAD_MS and calls have half of that as their deadline: a call that had to wait

@@ -5,7 +5,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
-import { startCallLoop } from "./cluster-support.js";
+import { reportLogsOnFailure, startCallLoop } from "./cluster-support.js";
 
 // Rolling restart under steady load (issue 7): every instance of a 3-instance cluster is replaced
 // one by one (SIGTERM, then a new instance) while clients keep calling, the way a Kubernetes
@@ -16,11 +16,20 @@ import { startCallLoop } from "./cluster-support.js";
 describe("rolling restart under load", () => {
   let etcd: EtcdServer;
   const instances: TestMesh[] = [];
+  /** Every instance started, replaced ones included (their logs explain a failure). */
+  const started: TestMesh[] = [];
   const models = ["roll-0", "roll-1", "roll-2", "roll-3"];
   const LOAD_MS = 10_000;
   const env = { ...clusterTestEnv, SHUTDOWN_TIMEOUT_MS: "30000" };
-  const start = () =>
-    startMesh({ store: { kind: "etcd", endpoint: etcd.endpoint }, env, readyTimeoutMs: 120_000 });
+  const start = async () => {
+    const mesh = await startMesh({
+      store: { kind: "etcd", endpoint: etcd.endpoint },
+      env,
+      readyTimeoutMs: 120_000,
+    });
+    started.push(mesh);
+    return mesh;
+  };
 
   beforeAll(async () => {
     etcd = await startEtcd();
@@ -33,6 +42,7 @@ describe("rolling restart under load", () => {
   }, 60_000);
 
   it("replaces every instance one by one with zero failed calls", async () => {
+    reportLogsOnFailure(() => started);
     const [first] = instances;
     if (first === undefined) throw new Error("no instances");
     const registered = await Promise.all(

@@ -98,10 +98,24 @@ export class Http2SessionPool {
     if (!session.destroyed) session.destroy();
   }
 
-  /** Closes every session at once; calls in flight fail. */
-  close(): void {
+  /**
+   * Closes every session. With no `graceMs` (or 0) at once: calls in flight fail. With
+   * `graceMs`, no new call starts but calls in flight may finish within that time (HTTP/2
+   * GOAWAY-style close); sessions still open then are destroyed.
+   */
+  close(graceMs = 0): void {
     this.#closed = true;
-    for (const session of this.#slots) session?.destroy();
+    for (const session of this.#slots) {
+      if (session === undefined) continue;
+      if (graceMs <= 0 || session.destroyed) {
+        session.destroy();
+        continue;
+      }
+      session.close();
+      setTimeout(() => {
+        if (!session.destroyed) session.destroy();
+      }, graceMs).unref();
+    }
     this.#slots.fill(undefined);
   }
 

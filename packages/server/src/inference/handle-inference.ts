@@ -1,6 +1,6 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { MeshError } from "@modelmesh/core";
-import { methodPolicy } from "@modelmesh/runtime-client";
+import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
@@ -109,10 +109,21 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       balanced: requested.balanced,
       deadlineMs,
       signal: controller.signal,
-      send: (request, via) => relayCall(via ?? ctx.runtime.forwarder, request, stream),
+      send: (request, via) =>
+        relayCall(via ?? ctx.runtime.forwarder, request, stream, (error) =>
+          ctx.logger.warn(
+            { modelId, reason: error.message },
+            "call failed after part of the answer was sent",
+          ),
+        ),
     });
   } catch (error) {
-    respondWithStatus(stream, toGrpcStatus(error));
+    const status = toGrpcStatus(error);
+    // The mesh's own failures are worth a line: clients only see the message.
+    if (status.code === GrpcCode.INTERNAL || status.code === GrpcCode.UNKNOWN) {
+      ctx.logger.warn({ path, code: status.code, reason: status.message }, "inference call failed");
+    }
+    respondWithStatus(stream, status);
   } finally {
     stream.off("close", onClose);
   }

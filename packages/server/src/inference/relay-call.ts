@@ -27,12 +27,14 @@ export type RelayResult =
  * Forwards one call to the runtime and streams the answer to the client's HTTP/2 stream as it
  * arrives: response headers, raw body chunks (unary or server-streaming) with back-pressure, and
  * the runtime's trailers. An error before any response byte is returned instead, so the router
- * can retry (reload after NOT_FOUND, another copy).
+ * can retry (reload after NOT_FOUND, another copy); a failure after that ends the client's call
+ * with the error's status and is told to `onLateFailure`.
  */
 export function relayCall(
   forwarder: CallForwarder,
   request: ForwardRequest,
   client: ServerHttp2Stream,
+  onLateFailure?: (error: MeshError) => void,
 ): Promise<RelayResult> {
   return new Promise((resolve) => {
     let handle: ForwardHandle | undefined;
@@ -58,6 +60,8 @@ export function relayCall(
           resolve({ kind: "failed", error });
           return;
         }
+        // Part of the answer reached the client: the call cannot be retried; say why it broke.
+        onLateFailure?.(error);
         endWithTrailers(client, statusTrailers(meshErrorToStatus(error)));
         resolve({ kind: "done", value: undefined });
       },

@@ -83,7 +83,13 @@ export class MeshPeerHandler implements PeerHandler {
         deadlineMs: call.deadlineMs,
         signal: call.signal,
         hop: hopFacts(call.context),
-        send: (request, via) => relayCall(via ?? ctx.runtime.forwarder, request, call.stream),
+        send: (request, via) =>
+          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, (error) =>
+            ctx.logger.warn(
+              { modelId: call.context.modelId, reason: error.message },
+              "call failed after part of the answer was sent",
+            ),
+          ),
       });
     });
   }

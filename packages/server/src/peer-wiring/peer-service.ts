@@ -43,20 +43,24 @@ export class PeerService {
     ctx.logger.info({ port: this.#server.port }, "peer service listening");
   }
 
+  /** Resolves once no peer call is being served here, or at `deadlineMs` (epoch ms). */
+  async idle(deadlineMs: number): Promise<void> {
+    const handler = this.#handler;
+    if (handler === undefined || handler.inFlight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
+    });
+    await Promise.race([handler.idle(), expired]);
+    clearTimeout(timer);
+  }
+
   /**
    * Waits (until `deadlineMs`) for the peer calls being served to finish, then closes the
    * internal port and every connection to peers.
    */
   async close(deadlineMs: number): Promise<void> {
-    const handler = this.#handler;
-    if (handler !== undefined && handler.inFlight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
-      });
-      await Promise.race([handler.idle(), expired]);
-      clearTimeout(timer);
-    }
+    await this.idle(deadlineMs);
     await this.#server?.close(CLOSE_GRACE_MS);
     this.link.close();
   }

@@ -48,6 +48,9 @@ export interface PeerDirectoryOptions extends SessionPoolOptions {
 /** Default {@link PeerDirectoryOptions.connectTimeoutMs}: generous for a loaded machine, short next to a call. */
 export const DEFAULT_PEER_CONNECT_TIMEOUT_MS = 3000;
 
+/** How long calls in flight to a peer that left the instance table (or moved) may still take, ms. */
+const LEFT_PEER_GRACE_MS = 10_000;
+
 /** Connection attempts that failed in a row, and until when the peer counts as unreachable. */
 interface Backoff {
   failures: number;
@@ -127,17 +130,22 @@ export class PeerDirectory {
       known.record = record;
       return { ok: true, value: known.connection };
     }
-    known?.pool.close();
+    known?.pool.close(LEFT_PEER_GRACE_MS);
     const entry = this.#connect(instanceId, target, record);
     this.#peers.set(instanceId, entry);
     return { ok: true, value: entry.connection };
   }
 
-  /** Closes the connections of every peer not in `instanceIds` (those that left the instance table). */
+  /**
+   * Closes the connections of every peer not in `instanceIds` (those that left the instance
+   * table). Calls in flight there may still finish: a peer deletes its record at the end of a
+   * graceful shutdown while it answers its last forwarded calls (a crashed peer's connection
+   * fails on its own).
+   */
   retainOnly(instanceIds: ReadonlySet<string>): void {
     for (const [id, entry] of this.#peers) {
       if (instanceIds.has(id)) continue;
-      entry.pool.close();
+      entry.pool.close(LEFT_PEER_GRACE_MS);
       this.#peers.delete(id);
     }
   }

@@ -41,7 +41,8 @@ export async function startEtcdCluster(serviceName: string): Promise<EtcdCluster
 }
 
 /** Options of {@link startPeerInstance}. */
-export interface PeerInstanceOptions extends Partial<Pick<ModelMeshOptions, "timings" | "typeConstraints">> {
+export interface PeerInstanceOptions
+  extends Partial<Pick<ModelMeshOptions, "timings" | "typeConstraints" | "logger">> {
   readonly instanceId: string;
   readonly labels?: readonly string[];
 }
@@ -94,6 +95,7 @@ export async function startPeerInstance(
     maxMessageBytes: 16 * 1024 * 1024,
     ...(options.timings === undefined ? {} : { timings: options.timings }),
     ...(options.typeConstraints === undefined ? {} : { typeConstraints: options.typeConstraints }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   await mesh.start();
   const { server, transport } = await serveMesh(mesh);

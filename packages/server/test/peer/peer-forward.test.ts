@@ -157,6 +157,31 @@ describe("forwarded inference between two peers (real sockets)", () => {
     expect(client.traffic.lastUsedMs("peer-a")).toBeGreaterThan(0);
   });
 
+  it("lets a call in flight finish when its peer leaves the instance table (graceful shutdown)", async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    a.handler.onForward = async (call) => {
+      await readBody(call);
+      await released;
+      await respondFrames(call, [frame(Buffer.from("last answer"))]);
+    };
+    const before = a.handler.forwarded.length;
+    const answer = forwardCollect(client, a.ref, {
+      path,
+      headers: {},
+      body: frame(Buffer.from("q")),
+      context: contextFor("m"),
+    });
+    await waitUntil(() => a.handler.forwarded.length > before, { description: "the call to reach the peer" });
+    // The peer deleted its record (the last step of its shutdown) while still answering.
+    directory.retainOnly(new Set(["peer-b"]));
+    release();
+    const { body } = await answer;
+    expect(body.subarray(5).toString()).toBe("last answer");
+  });
+
   const kinds: [string, MeshError][] = [
     ["not found", new MeshError("MODEL_NOT_FOUND", "model not found", { modelId: "m" })],
     [
