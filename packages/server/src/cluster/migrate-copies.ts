@@ -41,7 +41,7 @@ function registeredHere(ctx: MeshContext, modelId: string): boolean {
  * replacement confirmed loaded on an instance that began its own shutdown meanwhile does not
  * count: that copy is about to go away too.
  */
-export function heldByAnotherLiveInstance(ctx: MeshContext, modelId: string): boolean {
+function heldByAnotherLiveInstance(ctx: MeshContext, modelId: string): boolean {
   const record = ctx.registryMirror.get(modelId)?.value;
   if (record === undefined) return false;
   const live = liveInstances(ctx);
