@@ -10,6 +10,7 @@ import {
   loadFailure,
   MAX_LOAD_FAILURES,
   MAX_LOAD_LOCATIONS,
+  nothingLeft,
 } from "./route-errors.js";
 import { type MutableRouteState, recordHasSelfCopy } from "./route-state.js";
 import type { RouteStep, RoutingContext } from "./types.js";
@@ -163,7 +164,7 @@ function localLoadRefusal(
     state.loadFailureSeen ??
     latestRecordedFailure(record) ??
     state.internalFailureSeen ??
-    loadFailure("Nowhere available to load")
+    nothingLeft(state, loadFailure("Nowhere available to load"))
   );
 }
 

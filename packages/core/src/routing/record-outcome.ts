@@ -61,6 +61,7 @@ function remember(state: MutableRouteState, outcome: Failed, local: boolean): bo
     case "exhausted":
       if (++state.exhaustedCount >= MAX_RES_EXHAUSTED) break;
       if (local) state.internalFailureSeen = error;
+      state.exhaustedSeen = error;
       return true;
     case "fatal":
       break;

@@ -68,6 +68,8 @@ export function internalError(message: string): MeshError {
 export interface FailuresSeen {
   readonly loadFailureSeen?: MeshError | undefined;
   readonly internalFailureSeen?: MeshError | undefined;
+  /** A copy's "resource exhausted" answer (see {@link nothingLeft}). */
+  readonly exhaustedSeen?: MeshError | undefined;
 }
 
 /**
@@ -80,8 +82,17 @@ export function iterationsExhausted(seen: FailuresSeen, cacheOverflow?: MeshErro
     seen.loadFailureSeen ??
     seen.internalFailureSeen ??
     cacheOverflow ??
-    internalError(`${MAX_ITERATIONS} retry iterations exhausted`)
+    nothingLeft(seen, internalError(`${MAX_ITERATIONS} retry iterations exhausted`))
   );
+}
+
+/**
+ * The generic error of a route with nothing left to try, unless a copy answered "resource
+ * exhausted" on the way: then that answer, so the client sees an overloaded model (retryable)
+ * rather than a routing failure. The original returned the generic error.
+ */
+export function nothingLeft(seen: FailuresSeen, generic: MeshError): MeshError {
+  return seen.exhaustedSeen ?? generic;
 }
 
 /** Formats labels as the original did (`Arrays.toString`): `[a, b]`. */

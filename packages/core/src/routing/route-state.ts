@@ -46,6 +46,8 @@ export interface RouteState {
   readonly internalFailureSeen: MeshError | undefined;
   /** "Resource exhausted" answers so far. */
   readonly exhaustedCount: number;
+  /** The last "resource exhausted" answer, returned when nothing else is left to try. */
+  readonly exhaustedSeen: MeshError | undefined;
   /** This instance's copy was dropped from the cache: the record's entry for it no longer counts. */
   readonly selfCopyDropped: boolean;
   /** The last step handed out, repeated until its outcome is recorded. */
@@ -93,6 +95,7 @@ export function startRoute(request: RouteRequest, ctx: RoutingContext): RouteSta
     loadFailureSeen: undefined,
     internalFailureSeen: undefined,
     exhaustedCount: 0,
+    exhaustedSeen: undefined,
     selfCopyDropped: false,
     step: undefined,
   };

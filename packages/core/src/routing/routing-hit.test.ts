@@ -136,6 +136,14 @@ const cases: HitCase[] = [
     trace: ["forward-hit:a", "forward-hit:b", "fail:RUNTIME_ERROR"],
   },
   {
+    name: "RESOURCE_EXHAUSTED from the only copy and nowhere to load another: the exhaustion is returned",
+    world: { models: { m: modelRecord({ instanceIds: { a: LOADED } }) } },
+    request: inference({ explicitExcludes: new Set(["self", "b", "c"]) }),
+    answers: [exhausted],
+    trace: ["forward-hit:a", "fail:RUNTIME_ERROR"],
+    failsWith: "predict: RESOURCE_EXHAUSTED: busy",
+  },
+  {
     name: "another runtime status code is returned at once",
     world: { models: { m: modelRecord({ instanceIds: { a: LOADED, b: LOADED } }) } },
     request: inference(),
