@@ -50,6 +50,16 @@ export interface SessionPoolOptions {
    * speaks HTTP/2 cannot hold calls until their deadlines. Default: no limit.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * Sends an HTTP/2 PING on each connection every this many ms once it is established; a
+   * connection whose PING is not answered within {@link SessionPoolOptions.keepAliveTimeoutMs}
+   * is destroyed with an `ETIMEDOUT` error, failing its calls in flight, so a peer that stopped
+   * answering (frozen process, black-holed network) does not hold them until their deadlines.
+   * Default: no PINGs.
+   */
+  readonly keepAliveIntervalMs?: number;
+  /** How long a keep-alive PING may go unanswered, ms. Default 5000. */
+  readonly keepAliveTimeoutMs?: number;
   /** Told of each new connection's outcome: established, or failed (error, close or timeout) before that. */
   readonly onConnectOutcome?: (
     outcome: { readonly ok: true } | { readonly ok: false; readonly error: Error },
@@ -67,6 +77,7 @@ export class Http2SessionPool {
   readonly #maxSessionMemoryMb: number;
   readonly #connectTimeoutMs: number | undefined;
   readonly #onConnectOutcome: SessionPoolOptions["onConnectOutcome"];
+  readonly #keepAlive: { readonly intervalMs: number; readonly timeoutMs: number } | undefined;
   #next = 0;
   #closed = false;
 
@@ -77,6 +88,10 @@ export class Http2SessionPool {
     this.#maxSessionMemoryMb = options.maxSessionMemoryMb ?? 256;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#onConnectOutcome = options.onConnectOutcome;
+    this.#keepAlive =
+      options.keepAliveIntervalMs === undefined || options.keepAliveIntervalMs <= 0
+        ? undefined
+        : { intervalMs: options.keepAliveIntervalMs, timeoutMs: options.keepAliveTimeoutMs ?? 5000 };
   }
 
   /** A usable session, round-robin; connects or reconnects as needed. Throws once closed. */
@@ -132,12 +147,45 @@ export class Http2SessionPool {
       if (this.#slots[index] === session) this.#slots[index] = undefined;
     };
     this.#watchConnect(session);
+    this.#keepAliveOn(session);
     session.on("connect", () => session.setLocalWindowSize(this.#windowBytes));
     // Errors reach the calls on this session through their streams; the pool only forgets it.
     session.on("error", forget);
     session.on("goaway", forget);
     session.on("close", forget);
     return session;
+  }
+
+  /** PINGs the connection while it is open; destroys it when a PING goes unanswered (see the options). */
+  #keepAliveOn(session: http2.ClientHttp2Session): void {
+    const keepAlive = this.#keepAlive;
+    if (keepAlive === undefined) return;
+    const { intervalMs, timeoutMs } = keepAlive;
+    let waiting: NodeJS.Timeout | undefined;
+    const interval = setInterval(() => {
+      if (session.destroyed || session.closed || waiting !== undefined || session.connecting) return;
+      waiting = setTimeout(() => {
+        const error = Object.assign(
+          new Error(`${this.target.label} did not answer an HTTP/2 PING within ${timeoutMs} ms`),
+          { code: "ETIMEDOUT" },
+        );
+        session.destroy(error);
+      }, timeoutMs);
+      waiting.unref();
+      const sent = session.ping(() => {
+        clearTimeout(waiting);
+        waiting = undefined;
+      });
+      if (!sent) {
+        clearTimeout(waiting);
+        waiting = undefined;
+      }
+    }, intervalMs);
+    interval.unref();
+    session.once("close", () => {
+      clearInterval(interval);
+      clearTimeout(waiting);
+    });
   }
 
   /** Bounds the connection's establishment and reports its outcome (see the options). */

@@ -48,6 +48,13 @@ export interface PeerDirectoryOptions extends SessionPoolOptions {
 /** Default {@link PeerDirectoryOptions.connectTimeoutMs}: generous for a loaded machine, short next to a call. */
 export const DEFAULT_PEER_CONNECT_TIMEOUT_MS = 3000;
 
+/**
+ * Default HTTP/2 PING interval on peer connections, ms (unanswered for 5 s: the connection and its
+ * calls in flight fail, and routing tries elsewhere). Bounds calls to a peer that froze or whose
+ * network went silent after the connection was made, which the connect limit cannot see.
+ */
+export const DEFAULT_PEER_KEEPALIVE_INTERVAL_MS = 10_000;
+
 /** How long calls in flight to a peer that left the instance table (or moved) may still take, ms. */
 const LEFT_PEER_GRACE_MS = 10_000;
 
@@ -169,6 +176,7 @@ export class PeerDirectory {
     const pool = new Http2SessionPool(target, {
       ...options,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_PEER_CONNECT_TIMEOUT_MS,
+      keepAliveIntervalMs: options.keepAliveIntervalMs ?? DEFAULT_PEER_KEEPALIVE_INTERVAL_MS,
       onConnectOutcome: (outcome) => {
         if (outcome.ok) {
           backoff.failures = 0;
