@@ -1,44 +1,11 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
-import {
-  ModelMesh,
-  type MultiPredictResponse,
-  MultiPredictResponseSchema,
-  PredictRequestSchema,
-} from "@modelmesh/proto";
+import { ModelMesh } from "@modelmesh/proto";
 import type { ExampleRuntimeOptions } from "@modelmesh/testkit/example-runtime";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expectCode, Status, sizedModel } from "./support.js";
-
-/** `mmesh.ExamplePredictor/multiPredict` with grpc-js, one `mm-model-id` metadata entry per id. */
-function multiPredictRaw(
-  mesh: TestMesh,
-  ids: readonly string[],
-  text: string,
-): Promise<MultiPredictResponse> {
-  const client = new grpc.Client(`127.0.0.1:${mesh.port}`, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  for (const id of ids) metadata.add("mm-model-id", id);
-  const request = Buffer.from(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text })));
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      "/mmesh.ExamplePredictor/multiPredict",
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      request,
-      metadata,
-      (error, response) => {
-        client.close();
-        if (error || response === undefined) reject(error ?? new Error("no response"));
-        else resolve(fromBinary(MultiPredictResponseSchema, response));
-      },
-    );
-  });
-}
+import { expectCode, multiPredict, Status, sizedModel } from "./support.js";
 
 /**
  * SidecarModelMeshTest (grpcTest, loadFailureTest) of the original, against a gateway and an
@@ -130,7 +97,7 @@ export function describeSidecarSuite(name: string, runtime: ExampleRuntimeOption
       }
       // One mm-model-id header field per id, as gRPC clients send repeated metadata (Connect's
       // client would join them into one "a, b, c" field, which names a single model).
-      const response = await multiPredictRaw(mesh, ids, "sometext");
+      const response = await multiPredict(mesh, ids, "sometext");
       expect(Object.keys(response.perModelResults).sort()).toEqual(ids);
       for (const id of ids) {
         const results = response.perModelResults[id]?.results ?? [];

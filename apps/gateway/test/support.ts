@@ -1,5 +1,12 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ModelStatusInfo_ModelStatus } from "@modelmesh/proto";
+import * as grpc from "@grpc/grpc-js";
+import {
+  ModelStatusInfo_ModelStatus,
+  type MultiPredictResponse,
+  MultiPredictResponseSchema,
+  PredictRequestSchema,
+} from "@modelmesh/proto";
 import type { TestMesh } from "@modelmesh/testkit/mesh";
 import { expect } from "vitest";
 
@@ -36,4 +43,35 @@ export async function statusesOf(mesh: TestMesh, ids: readonly string[]): Promis
   const out: Record<string, string> = {};
   for (const id of ids) out[id] = Status[await statusOf(mesh, id)] ?? "?";
   return out;
+}
+
+/**
+ * `mmesh.ExamplePredictor/multiPredict` through grpc-js with one `mm-model-id` metadata entry per
+ * id: a multi-model call (§2.10). Connect's client would join repeated values into one field.
+ */
+export function multiPredict(
+  mesh: TestMesh,
+  ids: readonly string[],
+  text: string,
+): Promise<MultiPredictResponse> {
+  const client = new grpc.Client(`127.0.0.1:${mesh.port}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  for (const id of ids) metadata.add("mm-model-id", id);
+  const body = Buffer.from(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text })));
+  const identity = (bytes: Buffer) => bytes;
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      "/mmesh.ExamplePredictor/multiPredict",
+      identity,
+      identity,
+      body,
+      metadata,
+      { deadline: Date.now() + 30_000 },
+      (error, response) => {
+        client.close();
+        if (error || response === undefined) reject(error ?? new Error("no response"));
+        else resolve(fromBinary(MultiPredictResponseSchema, response));
+      },
+    );
+  });
 }

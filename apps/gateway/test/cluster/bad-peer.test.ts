@@ -14,6 +14,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { registerLoaded } from "./cluster-support.js";
 
 /** Deadline of every inference call: generous, so only a hang would reach it. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -138,13 +139,7 @@ describe("ModelMeshBadPeerTest", () => {
     const [first] = cluster.instances;
     if (first === undefined) throw new Error("no instances");
     const modelId = "bp-mixed";
-    const status = await first.management.registerModel({
-      modelId,
-      modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-      loadNow: true,
-      sync: true,
-    });
-    expect(Status[status.status]).toBe("LOADED");
+    await registerLoaded(first, modelId);
     await addFakeCopies(modelId);
     // Batches of concurrent calls through both instances for longer than the longest pause
     // between connection attempts to an unreachable peer (10 s): the fakes are tried again now

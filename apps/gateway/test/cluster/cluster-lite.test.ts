@@ -3,8 +3,8 @@ import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MiB, Status, sizedModel, statusOf } from "../support.js";
-import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
+import { MiB, Status, statusOf } from "../support.js";
+import { type ClusterStore, connectClusterStore, registerLoaded } from "./cluster-support.js";
 
 // ModelMeshClusterTest (lite): three instances on one etcd; models registered through one are
 // served through every one, forwarding across the internal peer port when needed.
@@ -26,13 +26,7 @@ describe("ModelMeshClusterTest-lite", () => {
     const [first] = cluster.instances;
     if (first === undefined) throw new Error("no instances");
     for (const modelId of models) {
-      const status = await first.management.registerModel({
-        modelId,
-        modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-      expect(Status[status.status]).toBe("LOADED");
+      await registerLoaded(first, modelId);
     }
     for (const mesh of cluster.instances) {
       for (const modelId of models) {
@@ -60,12 +54,7 @@ describe("ModelMeshClusterTest-lite", () => {
     const modelId = "cl-big-payload";
     const [first] = cluster.instances;
     if (first === undefined) throw new Error("no instances");
-    await first.management.registerModel({
-      modelId,
-      modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-      loadNow: true,
-      sync: true,
-    });
+    await registerLoaded(first, modelId);
     const holders = await store.holders(modelId);
     const ingresses = cluster.instances.filter((mesh) => !holders.includes(mesh.instanceId));
     // One copy: the calls through the two other instances are forwarded to its holder.

@@ -5,7 +5,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel, statusOf } from "../support.js";
-import { type ClusterStore, connectClusterStore, instanceAt } from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, instanceAt, registerLoaded } from "./cluster-support.js";
 
 // ModelMeshTest in a five-instance cluster: the instance records every instance publishes
 // follow a load and a delete, and every instance registers, reports and serves every model. Also
@@ -47,13 +47,7 @@ describe("ModelMeshTest (5-instance cluster)", () => {
 
     const modelId = "mmt-load-destroy";
     expect(await store.model(modelId)).toBeUndefined();
-    const status = await instanceAt(cluster, 0).management.registerModel({
-      modelId,
-      modelInfo: { type: "DUMMY", path: sizedModel(4 * MiB, 0, 0) },
-      loadNow: true,
-      sync: true,
-    });
-    expect(Status[status.status]).toBe("LOADED");
+    await registerLoaded(instanceAt(cluster, 0), modelId, sizedModel(4 * MiB, 0, 0));
     const holders = await store.holders(modelId);
     expect(holders).toHaveLength(1);
     const holder = holders[0] ?? "";
@@ -87,13 +81,7 @@ describe("ModelMeshTest (5-instance cluster)", () => {
   it("registers through every instance and serves every model through every instance", async () => {
     const models = cluster.instances.map((_, i) => `mmt-model-${i}`);
     for (const [i, modelId] of models.entries()) {
-      const status = await instanceAt(cluster, i).management.registerModel({
-        modelId,
-        modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-      expect(Status[status.status], modelId).toBe("LOADED");
+      await registerLoaded(instanceAt(cluster, i), modelId);
     }
     for (const mesh of cluster.instances) {
       for (const modelId of models) {

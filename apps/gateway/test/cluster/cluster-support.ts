@@ -1,7 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import * as grpc from "@grpc/grpc-js";
 import {
   createMeshStore,
   createStoreLayout,
@@ -11,15 +9,12 @@ import {
   type ModelRecord,
   modelRecordCodec,
 } from "@modelmesh/core";
-import {
-  type MultiPredictResponse,
-  MultiPredictResponseSchema,
-  PredictRequestSchema,
-} from "@modelmesh/proto";
 import { connectEtcdStore } from "@modelmesh/store-etcd";
 import type { TestCluster } from "@modelmesh/testkit/cluster";
-import { TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
-import { onTestFailed } from "vitest";
+import { modelHeader, TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
+import { expect, onTestFailed } from "vitest";
+import { MiB, Status, sizedModel } from "../support.js";
 
 /**
  * What the cluster tests read and write in the store directly, as the original's tests read the
@@ -103,37 +98,6 @@ export async function runConcurrently(
   return failures;
 }
 
-/**
- * `mmesh.ExamplePredictor/multiPredict` through grpc-js with one `mm-model-id` metadata entry per
- * id: a multi-model call (§2.10). Connect's client would join repeated values into one field.
- */
-export function multiPredict(
-  mesh: TestMesh,
-  ids: readonly string[],
-  text: string,
-): Promise<MultiPredictResponse> {
-  const client = new grpc.Client(`127.0.0.1:${mesh.port}`, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  for (const id of ids) metadata.add("mm-model-id", id);
-  const body = Buffer.from(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text })));
-  const identity = (bytes: Buffer) => bytes;
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      "/mmesh.ExamplePredictor/multiPredict",
-      identity,
-      identity,
-      body,
-      metadata,
-      { deadline: Date.now() + 30_000 },
-      (error, response) => {
-        client.close();
-        if (error || response === undefined) reject(error ?? new Error("no response"));
-        else resolve(fromBinary(MultiPredictResponseSchema, response));
-      },
-    );
-  });
-}
-
 /** Callers calling in a closed loop while a test changes the cluster under them. */
 export interface CallLoop {
   /** One line per failed call: what `call` threw. */
@@ -193,4 +157,45 @@ export function reportLogsOnFailure(meshes: () => readonly TestMesh[]): void {
       for (const line of serious.slice(-40)) console.error(JSON.stringify(line));
     }
   });
+}
+
+/**
+ * Registers `modelId` through `mesh` with `loadNow` and `sync` (by default a 1 MiB model that
+ * loads at once) and expects it LOADED.
+ */
+export async function registerLoaded(
+  mesh: TestMesh,
+  modelId: string,
+  path: string = sizedModel(MiB, 0, 0),
+): Promise<void> {
+  const status = await mesh.management.registerModel({
+    modelId,
+    modelInfo: { type: "DUMMY", path },
+    loadNow: true,
+    sync: true,
+  });
+  expect(Status[status.status], modelId).toBe("LOADED");
+}
+
+/**
+ * Expects every mesh to answer a predict for every model, retrying each for up to a minute (after
+ * an instance died, a copy may have to be loaded again first).
+ */
+export async function expectServedEverywhere(
+  meshes: readonly TestMesh[],
+  models: readonly string[],
+  text: string,
+): Promise<void> {
+  for (const mesh of meshes) {
+    for (const modelId of models) {
+      const response = await waitUntil(
+        () =>
+          mesh.predictor
+            .predict({ text }, { headers: modelHeader(modelId), timeoutMs: 20_000 })
+            .catch(() => undefined),
+        { timeoutMs: 60_000, intervalMs: 250, description: `${modelId} via ${mesh.instanceId}` },
+      );
+      expect(response.results[0]?.category).toBe(`classification for ${text} by model ${modelId}`);
+    }
+  }
 }

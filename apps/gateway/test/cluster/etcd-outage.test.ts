@@ -6,6 +6,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
+import { registerLoaded } from "./cluster-support.js";
 
 /** How long each outage lasts while calls keep flowing: longer than the 3 s session TTL. */
 const OUTAGE_MS = 8000;
@@ -128,13 +129,7 @@ describe("ModelMeshEtcdFailTest", () => {
     const [first, second] = cluster.instances;
     if (first === undefined || second === undefined) throw new Error("two instances expected");
     for (const modelId of models) {
-      const status = await first.management.registerModel({
-        modelId,
-        modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-      expect(Status[status.status]).toBe("LOADED");
+      await registerLoaded(first, modelId);
     }
     // Every model has one copy, so one of the two instances serves it locally and the other
     // forwards: both paths are exercised below.

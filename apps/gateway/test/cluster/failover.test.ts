@@ -3,8 +3,7 @@ import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MiB, Status, sizedModel } from "../support.js";
-import { type ClusterStore, connectClusterStore, startCallLoop } from "./cluster-support.js";
+import { type ClusterStore, connectClusterStore, registerLoaded, startCallLoop } from "./cluster-support.js";
 
 // Failover under load: `kill -9` of the only holder of a model while calls (each 200 ms long in
 // the runtime) flow through the two other instances. Calls that were forwarded to it when it
@@ -29,13 +28,7 @@ describe("failover under load", () => {
   it("kill -9 of the holder fails no call", async () => {
     const [first] = cluster.instances;
     if (first === undefined) throw new Error("no instances");
-    const status = await first.management.registerModel({
-      modelId,
-      modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-      loadNow: true,
-      sync: true,
-    });
-    expect(Status[status.status]).toBe("LOADED");
+    await registerLoaded(first, modelId);
     const [holderId] = await holders();
     const victim = cluster.instances.findIndex((mesh) => mesh.instanceId === holderId);
     expect(victim).toBeGreaterThanOrEqual(0);

@@ -7,6 +7,7 @@ import { MiB, Status, sizedModel } from "../support.js";
 import {
   type ClusterStore,
   connectClusterStore,
+  registerLoaded,
   reportLogsOnFailure,
   startCallLoop,
 } from "./cluster-support.js";
@@ -38,17 +39,7 @@ describe("ModelMeshClusterGracefulStopTest", () => {
     if (first === undefined) throw new Error("no instances");
     // Loads take LOAD_MS and calls have half of that as their deadline: a call that had to wait
     // for a model to be loaded again would fail, so the copies must move before they go away.
-    const registered = await Promise.all(
-      models.map((modelId) =>
-        first.management.registerModel({
-          modelId,
-          modelInfo: { type: "DUMMY", path: sizedModel(MiB, LOAD_MS, 0) },
-          loadNow: true,
-          sync: true,
-        }),
-      ),
-    );
-    for (const status of registered) expect(Status[status.status]).toBe("LOADED");
+    await Promise.all(models.map((modelId) => registerLoaded(first, modelId, sizedModel(MiB, LOAD_MS, 0))));
     const stopping = [0, 1, 2];
     const survivors = cluster.instances.slice(3);
     const stoppingIds = new Set(stopping.map((i) => cluster.instances[i]?.instanceId));

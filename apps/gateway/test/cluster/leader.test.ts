@@ -1,11 +1,15 @@
 import { clusterTestEnv, startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
 import type { EtcdServer } from "@modelmesh/testkit/etcd";
-import { modelHeader, TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
+import { TEST_SERVICE_NAME } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MiB, Status, sizedModel } from "../support.js";
-import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
+import {
+  type ClusterStore,
+  connectClusterStore,
+  expectServedEverywhere,
+  registerLoaded,
+} from "./cluster-support.js";
 
 const base64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -79,13 +83,7 @@ describe("ModelMeshLeaderFailoverTest", () => {
     const models: string[] = [];
     for (let i = 0; onLeader.length === 0 && i < 6; i++) {
       const modelId = `ld-model-${i}`;
-      const status = await leader.management.registerModel({
-        modelId,
-        modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-      expect(Status[status.status]).toBe("LOADED");
+      await registerLoaded(leader, modelId);
       models.push(modelId);
       if ((await holders(modelId)).includes(leaderId)) onLeader.push(modelId);
     }
@@ -151,17 +149,6 @@ describe("ModelMeshLeaderFailoverTest", () => {
     );
 
     // And every model, including those only the dead leader held, is served by the survivors.
-    for (const mesh of survivors) {
-      for (const modelId of models) {
-        const response = await waitUntil(
-          () =>
-            mesh.predictor
-              .predict({ text: "new leader" }, { headers: modelHeader(modelId), timeoutMs: 20_000 })
-              .catch(() => undefined),
-          { timeoutMs: 60_000, intervalMs: 250, description: `${modelId} via ${mesh.instanceId}` },
-        );
-        expect(response.results[0]?.category).toBe(`classification for new leader by model ${modelId}`);
-      }
-    }
+    await expectServedEverywhere(survivors, models, "new leader");
   }, 240_000);
 });

@@ -3,14 +3,8 @@ import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MiB, Status, sizedModel, statusOf } from "../support.js";
-import {
-  type ClusterStore,
-  connectClusterStore,
-  instanceAt,
-  multiPredict,
-  runConcurrently,
-} from "./cluster-support.js";
+import { MiB, multiPredict, Status, sizedModel, statusOf } from "../support.js";
+import { type ClusterStore, connectClusterStore, instanceAt, runConcurrently } from "./cluster-support.js";
 
 // ModelMeshClusterTest: three instances with the original test's scale-up threshold of 10
 // requests per minute per copy. Thousands of calls spread over the three ingresses all succeed

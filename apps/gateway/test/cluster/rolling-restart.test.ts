@@ -5,7 +5,7 @@ import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
-import { reportLogsOnFailure, startCallLoop } from "./cluster-support.js";
+import { registerLoaded, reportLogsOnFailure, startCallLoop } from "./cluster-support.js";
 
 // Rolling restart under steady load (issue 7): every instance of a 3-instance cluster is replaced
 // one by one (SIGTERM, then a new instance) while clients keep calling, the way a Kubernetes
@@ -45,17 +45,7 @@ describe("rolling restart under load", () => {
     reportLogsOnFailure(() => started);
     const [first] = instances;
     if (first === undefined) throw new Error("no instances");
-    const registered = await Promise.all(
-      models.map((modelId) =>
-        first.management.registerModel({
-          modelId,
-          modelInfo: { type: "DUMMY", path: sizedModel(MiB, LOAD_MS, 0) },
-          loadNow: true,
-          sync: true,
-        }),
-      ),
-    );
-    for (const status of registered) expect(Status[status.status]).toBe("LOADED");
+    await Promise.all(models.map((modelId) => registerLoaded(first, modelId, sizedModel(MiB, LOAD_MS, 0))));
 
     // The "Service": instances that answered /ready 200 at the last poll.
     let ready: TestMesh[] = [...instances];

@@ -1,10 +1,13 @@
 import { startCluster, type TestCluster } from "@modelmesh/testkit/cluster";
-import { modelHeader } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MiB, Status, sizedModel } from "../support.js";
-import { type ClusterStore, connectClusterStore } from "./cluster-support.js";
+import {
+  type ClusterStore,
+  connectClusterStore,
+  expectServedEverywhere,
+  registerLoaded,
+} from "./cluster-support.js";
 
 // ModelMeshTearDownTest: `kill -9` of the instance holding models; once its lease expires every
 // model is still servable through the remaining instances.
@@ -29,13 +32,7 @@ describe("ModelMeshTearDownTest", () => {
     for (const [i, modelId] of models.entries()) {
       const mesh = cluster.instances[i % cluster.instances.length];
       if (mesh === undefined) throw new Error("no instance");
-      const status = await mesh.management.registerModel({
-        modelId,
-        modelInfo: { type: "DUMMY", path: sizedModel(MiB, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-      expect(Status[status.status]).toBe("LOADED");
+      await registerLoaded(mesh, modelId);
     }
     const holderId = await waitUntil(async () => (await holders(models[0] ?? ""))[0], {
       timeoutMs: 20_000,
@@ -55,17 +52,6 @@ describe("ModelMeshTearDownTest", () => {
     });
 
     const survivors = cluster.instances.filter((_, i) => i !== victim);
-    for (const mesh of survivors) {
-      for (const modelId of models) {
-        const response = await waitUntil(
-          () =>
-            mesh.predictor
-              .predict({ text: "still here" }, { headers: modelHeader(modelId), timeoutMs: 20_000 })
-              .catch(() => undefined),
-          { timeoutMs: 60_000, intervalMs: 250, description: `${modelId} via ${mesh.instanceId}` },
-        );
-        expect(response.results[0]?.category).toBe(`classification for still here by model ${modelId}`);
-      }
-    }
+    await expectServedEverywhere(survivors, models, "still here");
   }, 180_000);
 });
