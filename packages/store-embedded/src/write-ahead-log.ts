@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { type FileHandle, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncPath } from "./snapshot-file.js";
@@ -14,8 +15,14 @@ export function walSeqOf(fileName: string): number | undefined {
 }
 
 /**
+ * Segments are opened with `O_DSYNC`: each write returns only once its bytes (and the file length)
+ * are on stable storage, as `write` then `fdatasync` would, in one system call instead of two.
+ */
+const SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC;
+
+/**
  * The append-only log segment being written. `append` returns only once the bytes are on stable
- * storage (`fdatasync`), which is what makes an acknowledged write survive `kill -9` and power loss.
+ * storage (`O_DSYNC`), which is what makes an acknowledged write survive `kill -9` and power loss.
  */
 export class WriteAheadLog {
   readonly #dir: string;
@@ -32,7 +39,7 @@ export class WriteAheadLog {
 
   /** Opens segment `seq` for appending (creating it), whose valid content is `bytes` long. */
   static async open(dir: string, seq: number, bytes: number): Promise<WriteAheadLog> {
-    const file = await open(join(dir, walFileName(seq)), "a");
+    const file = await open(join(dir, walFileName(seq)), SEGMENT_FLAGS, 0o666);
     await file.sync();
     fsyncPath(dir);
     return new WriteAheadLog(dir, seq, file, bytes);
@@ -48,7 +55,6 @@ export class WriteAheadLog {
     const total = frames.reduce((sum, frame) => sum + frame.length, 0);
     const { bytesWritten } = await this.#file.writev(frames as Buffer[]);
     if (bytesWritten !== total) throw new Error(`short write to the log (${bytesWritten} of ${total} bytes)`);
-    await this.#file.datasync();
     this.#bytes += total;
   }
 
@@ -59,7 +65,7 @@ export class WriteAheadLog {
   async rotate(): Promise<void> {
     const old = { file: this.#file, seq: this.#seq };
     this.#seq += 1;
-    this.#file = await open(join(this.#dir, walFileName(this.#seq)), "a");
+    this.#file = await open(join(this.#dir, walFileName(this.#seq)), SEGMENT_FLAGS, 0o666);
     this.#bytes = 0;
     fsyncPath(this.#dir);
     await old.file.close();
