@@ -62,6 +62,28 @@ describe("inference through the mesh", () => {
     expect(h.runtime.events("load-started").filter((e) => e.modelId === "conc-1")).toHaveLength(1);
   });
 
+  // SIZE_ models answer loadModel with size 0, so the mesh measures them with modelSize (§4.3).
+  const loadedToSizedMs = async (modelId: string) => {
+    const sized = await h.runtime.waitForEvent("model-size", (e) => e.modelId === modelId);
+    const loaded = h.runtime.events("model-loaded").find((e) => e.modelId === modelId);
+    return Date.parse(String(sized.time)) - Date.parse(String(loaded?.time));
+  };
+
+  it("sizes a new copy after the calls that waited for its load are answered", async () => {
+    await register("size-after-1", "SIZE_1000_0_0");
+    await h.predictor.predict({ text: "test:delay:400" }, { headers: modelHeaders("size-after-1") });
+    // The waiting call held the copy for 400 ms after the load; sizing came after it.
+    expect(await loadedToSizedMs("size-after-1")).toBeGreaterThanOrEqual(350);
+  });
+
+  it("sizes a new copy within a second even while its first call still runs", async () => {
+    await register("size-after-2", "SIZE_1000_0_0");
+    await h.predictor.predict({ text: "test:delay:2500" }, { headers: modelHeaders("size-after-2") });
+    const waited = await loadedToSizedMs("size-after-2");
+    expect(waited).toBeGreaterThanOrEqual(900);
+    expect(waited).toBeLessThan(2300);
+  });
+
   it("reloads transparently when the runtime lost the model (NOT_FOUND)", async () => {
     await register("purge-1");
     await h.predictor.predict({ text: "fine" }, { headers: modelHeaders("purge-1") });

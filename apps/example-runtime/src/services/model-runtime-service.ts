@@ -78,6 +78,7 @@ export function modelRuntimeService(state: RuntimeState): ServiceImpl<typeof Mod
       return { sizeInBytes: BigInt(await predictSize(state, request.modelPath)) };
     },
     modelSize(request) {
+      state.log.event("model-size", { modelId: request.modelId });
       const slot = state.registry.loaded(request.modelId);
       if (slot === undefined) throw new ConnectError(`model ${request.modelId} is not loaded`, Code.NotFound);
       return { sizeInBytes: BigInt(slot.model.sizeBytes) };

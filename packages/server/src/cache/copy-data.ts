@@ -24,6 +24,8 @@ export interface CopyData {
   holdsRuntimeRef: boolean;
   /** Inference calls in flight on this copy (drained before unloading, §6.7). */
   inFlight: number;
+  /** Runs when {@link inFlight} drops to zero (post-load sizing waits for the first calls). */
+  afterCalls: (() => void) | undefined;
   /** The load failed because it timed out (the unload then waits 3 s instead of 1 s). */
   timedOut: boolean;
 }
@@ -51,6 +53,7 @@ export function createCopyData(model: {
     runtimeLoad: undefined,
     holdsRuntimeRef: false,
     inFlight: 0,
+    afterCalls: undefined,
     timedOut: false,
   };
 }

@@ -95,6 +95,7 @@ async function serveLocal<T>(
     return { done: false, outcome: { kind: "failed", error: result.error } };
   } finally {
     data.inFlight--;
+    if (data.inFlight === 0) data.afterCalls?.();
     view.stats.inFlight--;
     view.stats.lastInvokeMs = ctx.clock.nowMs();
   }

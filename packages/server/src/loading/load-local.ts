@@ -85,8 +85,10 @@ export async function loadLocal(ctx: MeshContext, args: LoadLocalArgs): Promise<
   // depend on each other: run them at once, and apply the predicted size as soon as it is known.
   const now = ctx.clock.nowMs();
   entry.data.loadTimestampMs = now;
+  // The size request first: its bytes leave when this turn ends, while the store write runs.
+  const prediction = predictUnits(ctx, entry);
   const registration = attemptRegistration(ctx, args, now);
-  const units = await predictUnits(ctx, entry);
+  const units = await prediction;
   const sized =
     entry.state.kind === "REMOVED" ? notHere(ctx, modelId) : applyPredictedSize(ctx, entry, units);
   return finishRegistration(ctx, entry, args, await registration, sized);

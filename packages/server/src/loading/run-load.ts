@@ -156,11 +156,40 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
   ctx.logger.info({ modelId: data.modelId, loadTimeMs, sizeBytes: loaded.sizeBytes }, "model loaded");
   data.loaded.resolve();
   ctx.requestPublish();
-  if (sizing) void sizeLoaded(ctx, entry);
+  if (sizing) sizeAfterWaitingCalls(ctx, entry);
+}
+
+/** Post-load sizing waits at most this long for the calls on the new copy to end. */
+const SIZING_WAIT_LIMIT_MS = 1000;
+
+/**
+ * Starts sizing once the calls that waited for this load are answered (at most
+ * {@link SIZING_WAIT_LIMIT_MS} later): the copy is servable while SIZING, and a `modelSize` call
+ * sent alongside the first calls would make them wait behind it in the runtime.
+ */
+function sizeAfterWaitingCalls(ctx: MeshContext, entry: CopyEntry): void {
+  const data = entry.data;
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    clearTimeout(limit);
+    data.afterCalls = undefined;
+    void sizeLoaded(ctx, entry);
+  };
+  const limit = setTimeout(start, SIZING_WAIT_LIMIT_MS);
+  limit.unref();
+  // The waiting calls continue in microtasks after `loaded` resolves: by the next turn of the
+  // event loop they are in flight (counted in `inFlight`), or there were none.
+  setImmediate(() => {
+    if (data.inFlight === 0) start();
+    else data.afterCalls ??= start;
+  });
 }
 
 /** Measures a loaded model with `modelSize` and settles its weight (§4.3 step 5). */
 async function sizeLoaded(ctx: MeshContext, entry: CopyEntry): Promise<void> {
+  if (entry.state.kind !== "SIZING") return;
   const bytes = await ctx.runtime.models.modelSize(entry.data.modelId).catch((error: unknown) => {
     ctx.logger.warn(
       { modelId: entry.data.modelId, reason: String(error) },
