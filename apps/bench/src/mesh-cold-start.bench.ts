@@ -16,8 +16,15 @@ import { reportResults } from "./lib/report.js";
 // (same model path, other id) is loaded straight into the same runtime process with one
 // `loadModel` RPC and then called once with `predict`, interleaved with the mesh's cold call
 // (order alternating), so both see the same machine state.
+//
+// Two phases per store, one process each: "fresh" = the 50 cold loads right after 5 warm-ups
+// (the gateway's load path still runs in V8's interpreter and baseline tiers), "steady" = 50
+// cold loads after `steadyAfter` loads (the load path optimised, as in a mesh that has been up
+// for a while). The issue's target is judged on the steady phase; both are reported.
 const models = Number(process.env.BENCH_COLD_MODELS ?? 50);
 const warmUpModels = 5;
+/** Cold loads before the steady phase starts (JIT warm-up). */
+const steadyAfter = Math.max(warmUpModels + models, Number(process.env.BENCH_COLD_STEADY_AFTER ?? 300));
 /** Echo model of 1000 bytes that the runtime loads in `loadMs` (a timer) and unloads at once. */
 const loadMs = Number(process.env.BENCH_COLD_LOAD_MS ?? 0);
 const modelPath = `SIZE_1000_${loadMs}_0`;
@@ -58,7 +65,13 @@ async function timed(op: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-async function measureStore(label: string, store: BenchMeshOptions["store"]): Promise<Sample[]> {
+/** The samples of one store's run, by phase. */
+interface Phases {
+  readonly fresh: Sample[];
+  readonly steady: Sample[];
+}
+
+async function measureStore(label: string, store: BenchMeshOptions["store"]): Promise<Phases> {
   // A fresh runtime per store, with room for every model at the default size estimate (so no
   // eviction happens before the mesh has learned the real 1000-byte size).
   const runtime = await startExampleRuntime({
@@ -74,14 +87,14 @@ async function measureStore(label: string, store: BenchMeshOptions["store"]): Pr
     ExamplePredictor,
     createGrpcTransport({ baseUrl: `http://127.0.0.1:${mesh.port}` }),
   );
-  const ids = Array.from({ length: warmUpModels + models }, (_, i) => `cold-${label}-${i}`);
+  const ids = Array.from({ length: steadyAfter + models }, (_, i) => `cold-${label}-${i}`);
   for (const modelId of ids)
     await mesh.management.registerModel({ modelId, modelInfo: { type: "example", path: modelPath } });
   // Open both HTTP/2 connections before timing anything.
   await runtimeClient.runtimeStatus({});
   await mesh.management.getModelStatus({ modelId: ids[0] ?? "" });
 
-  const samples: Sample[] = [];
+  const phases: Phases = { fresh: [], steady: [] };
   for (const [i, modelId] of ids.entries()) {
     const twin = `twin-${modelId}`;
     const meshCall = async () => {
@@ -122,7 +135,9 @@ async function measureStore(label: string, store: BenchMeshOptions["store"]): Pr
     const a = meshFirst ? await meshCall() : await directCall();
     const b = meshFirst ? await directCall() : await meshCall();
     const c = await managementCalls();
-    if (i >= warmUpModels) samples.push({ ...a, ...b, ...c } as Sample);
+    const sample = { ...a, ...b, ...c } as Sample;
+    if (i >= warmUpModels && i < warmUpModels + models) phases.fresh.push(sample);
+    if (i >= steadyAfter) phases.steady.push(sample);
     // Let the load's background work (copy record, sizing) finish before the next model.
     await waitUntil(
       async () =>
@@ -132,7 +147,7 @@ async function measureStore(label: string, store: BenchMeshOptions["store"]): Pr
   }
   await mesh.stop();
   await runtime.stop();
-  return samples;
+  return phases;
 }
 
 const loadAtStart = loadavg()[0] ?? 0;
@@ -144,47 +159,57 @@ const stores: [string, BenchMeshOptions["store"], number][] = [
   ["etcd", { kind: "etcd", endpoint: etcd.endpoint }, 15],
 ];
 for (const [label, store, targetMs] of stores) {
-  const samples = await measureStore(label, store);
-  const overhead = samples.map((s) => s.coldMs - s.directLoadMs);
-  const strict = samples.map((s) => s.coldMs - s.directLoadMs - s.directPredictMs);
-  // What the miss path is made of (§4.3, §6.2): predictModelSize, the copy's store write (CAS),
-  // the load, then the call served as a hit. Whatever is left is the mesh's own waiting.
-  const unexplained = samples.map(
-    (s) => s.coldMs - s.directLoadMs - s.predictSizeMs - (s.registerMs - s.statusMs) - s.hitMs,
-  );
-  const fmt = (n: number) => n.toFixed(2);
-  rows.push({
-    store: label,
-    models: samples.length,
-    "cold TTFR p50 ms": fmt(median(samples.map((s) => s.coldMs))),
-    "cold TTFR p90 ms": fmt(
-      quantile(
-        samples.map((s) => s.coldMs),
-        0.9,
+  const phases = await measureStore(label, store);
+  for (const phase of ["fresh", "steady"] as const) {
+    const samples = phases[phase];
+    const overhead = samples.map((s) => s.coldMs - s.directLoadMs);
+    const strict = samples.map((s) => s.coldMs - s.directLoadMs - s.directPredictMs);
+    // What the miss path is made of (§4.3, §6.2): predictModelSize, the copy's store write (CAS),
+    // the load, then the call served as a hit. Whatever is left is the mesh's own waiting.
+    const unexplained = samples.map(
+      (s) => s.coldMs - s.directLoadMs - s.predictSizeMs - (s.registerMs - s.statusMs) - s.hitMs,
+    );
+    const fmt = (n: number) => n.toFixed(2);
+    rows.push({
+      store: label,
+      phase:
+        phase === "fresh"
+          ? `fresh (loads ${warmUpModels + 1}–${warmUpModels + models})`
+          : `steady (loads ${steadyAfter + 1}–${steadyAfter + models})`,
+      models: samples.length,
+      "cold TTFR p50 ms": fmt(median(samples.map((s) => s.coldMs))),
+      "cold TTFR p90 ms": fmt(
+        quantile(
+          samples.map((s) => s.coldMs),
+          0.9,
+        ),
       ),
-    ),
-    "runtime load p50 ms": fmt(median(samples.map((s) => s.directLoadMs))),
-    "cold − load p50 ms": fmt(median(overhead)),
-    "cold − load p90 ms": fmt(quantile(overhead, 0.9)),
-    "direct predict p50 ms": fmt(median(samples.map((s) => s.directPredictMs))),
-    "mesh hit p50 ms": fmt(median(samples.map((s) => s.hitMs))),
-    "cold − load − direct predict p50 ms": fmt(median(strict)),
-    "predictModelSize p50 ms": fmt(median(samples.map((s) => s.predictSizeMs))),
-    "store write p50 ms": fmt(median(samples.map((s) => s.registerMs - s.statusMs))),
-    "unexplained p50 ms": fmt(median(unexplained)),
-    target: `≤ ${targetMs} ms`,
-  });
-  verdicts.push(
-    `${label}: cold − load median ${fmt(median(overhead))} ms (target ≤ ${targetMs} ms: ` +
-      `${median(overhead) <= targetMs ? "met" : "NOT met"}).`,
-  );
+      "runtime load p50 ms": fmt(median(samples.map((s) => s.directLoadMs))),
+      "cold − load p50 ms": fmt(median(overhead)),
+      "cold − load p90 ms": fmt(quantile(overhead, 0.9)),
+      "direct predict p50 ms": fmt(median(samples.map((s) => s.directPredictMs))),
+      "mesh hit p50 ms": fmt(median(samples.map((s) => s.hitMs))),
+      "cold − load − direct predict p50 ms": fmt(median(strict)),
+      "predictModelSize p50 ms": fmt(median(samples.map((s) => s.predictSizeMs))),
+      "store write p50 ms": fmt(median(samples.map((s) => s.registerMs - s.statusMs))),
+      "unexplained p50 ms": fmt(median(unexplained)),
+      target: `≤ ${targetMs} ms`,
+    });
+    verdicts.push(
+      `${label}, ${phase}: cold − load median ${fmt(median(overhead))} ms (target ≤ ${targetMs} ms: ` +
+        `${median(overhead) <= targetMs ? "met" : "NOT met"}${phase === "fresh" ? "; informational" : ""}).`,
+    );
+  }
 }
 await etcd.destroy();
 
 reportResults("mesh-cold-start", rows, [
-  `Per store: a fresh example runtime (capacity 64 GiB) and ${gatewayRunNote()}; ${warmUpModels + models} ` +
-    `models registered without loading (path ${modelPath}: echo model, runtime load timer ${loadMs} ms); the ` +
-    `first ${warmUpModels} are warm-up and not counted. Each model: one ExamplePredictor/predict through the mesh ` +
+  `Per store: a fresh example runtime (capacity 64 GiB) and ${gatewayRunNote()}; ${steadyAfter + models} ` +
+    `models registered without loading (path ${modelPath}: echo model, runtime load timer ${loadMs} ms), loaded ` +
+    `one after another. Phase 'fresh' = loads ${warmUpModels + 1}–${warmUpModels + models} after the process ` +
+    `started (the load path not yet optimised by V8); phase 'steady' = loads ${steadyAfter + 1}–` +
+    `${steadyAfter + models} (after ${steadyAfter} loads: optimised, as in a mesh that has been serving for a ` +
+    "while); the target is judged on 'steady'. Each model: one ExamplePredictor/predict through the mesh " +
     "(cold TTFR: load + serve), then a second one (hit); interleaved with a twin model on the same runtime " +
     "loaded straight with ModelRuntime/loadModel (runtime load = the RPC's duration, i.e. the runtime's own " +
     "load time plus one loopback RPC) and called once straight (direct predict). Order alternates per model; " +
