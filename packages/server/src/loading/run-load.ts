@@ -1,9 +1,9 @@
 import { bytesToUnits, classifyStartupFailure, isMeshError, MeshError } from "@modelmesh/core";
 import type { CopyEntry } from "../cache/copy-data.js";
-import { handleDepartures } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
 import { recordLoadFailure } from "../registry/registry-writes.js";
 import { delay } from "../util/delay.js";
+import { resizeTo, sizeAfterWaitingCalls } from "./post-load-sizing.js";
 
 /** Claims the entry's space, waiting (≤ `spaceWaitMs`) while evicted models still unload (§4.4). */
 async function claimSpace(ctx: MeshContext, entry: CopyEntry): Promise<"started" | "gone" | "timeout"> {
@@ -17,13 +17,6 @@ async function claimSpace(ctx: MeshContext, entry: CopyEntry): Promise<"started"
     if (leftMs <= 0) return "timeout";
     await ctx.space.wait(leftMs, signal);
   }
-}
-
-/** Sets a loaded entry's weight and acts on the evictions that causes. */
-function resizeTo(ctx: MeshContext, entry: CopyEntry, units: number): void {
-  const result = ctx.cache.resize(entry, Math.max(1, units));
-  if (result.kind !== "not-in-cache") handleDepartures(ctx, result.evicted, "evicted");
-  ctx.space.notify();
 }
 
 /**
@@ -157,48 +150,4 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
   data.loaded.resolve();
   ctx.requestPublish();
   if (sizing) sizeAfterWaitingCalls(ctx, entry);
-}
-
-/** Post-load sizing waits at most this long for the calls on the new copy to end. */
-const SIZING_WAIT_LIMIT_MS = 1000;
-
-/**
- * Starts sizing once the calls that waited for this load are answered (at most
- * {@link SIZING_WAIT_LIMIT_MS} later): the copy is servable while SIZING, and a `modelSize` call
- * sent alongside the first calls would make them wait behind it in the runtime.
- */
-function sizeAfterWaitingCalls(ctx: MeshContext, entry: CopyEntry): void {
-  const data = entry.data;
-  let started = false;
-  const start = () => {
-    if (started) return;
-    started = true;
-    clearTimeout(limit);
-    data.afterCalls = undefined;
-    void sizeLoaded(ctx, entry);
-  };
-  const limit = setTimeout(start, SIZING_WAIT_LIMIT_MS);
-  limit.unref();
-  // The waiting calls continue in microtasks after `loaded` resolves: by the next turn of the
-  // event loop they are in flight (counted in `inFlight`), or there were none.
-  setImmediate(() => {
-    if (data.inFlight === 0) start();
-    else data.afterCalls ??= start;
-  });
-}
-
-/** Measures a loaded model with `modelSize` and settles its weight (§4.3 step 5). */
-async function sizeLoaded(ctx: MeshContext, entry: CopyEntry): Promise<void> {
-  if (entry.state.kind !== "SIZING") return;
-  const bytes = await ctx.runtime.models.modelSize(entry.data.modelId).catch((error: unknown) => {
-    ctx.logger.warn(
-      { modelId: entry.data.modelId, reason: String(error) },
-      "sizing failed; keeping the prediction",
-    );
-    return 0;
-  });
-  if (entry.state.kind !== "SIZING") return;
-  if (bytes > 0) resizeTo(ctx, entry, bytesToUnits(bytes));
-  ctx.cache.markActive(entry);
-  ctx.requestPublish();
 }
