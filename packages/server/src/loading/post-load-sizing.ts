@@ -20,10 +20,7 @@ const SIZING_WAIT_LIMIT_MS = 1000;
  */
 export function sizeAfterWaitingCalls(ctx: MeshContext, entry: CopyEntry): void {
   const data = entry.data;
-  let started = false;
   const start = () => {
-    if (started) return;
-    started = true;
     clearTimeout(limit);
     data.afterCalls = undefined;
     void sizeLoaded(ctx, entry);
@@ -31,10 +28,11 @@ export function sizeAfterWaitingCalls(ctx: MeshContext, entry: CopyEntry): void 
   const limit = setTimeout(start, SIZING_WAIT_LIMIT_MS);
   limit.unref();
   // The waiting calls continue in microtasks after `loaded` resolves: by the next turn of the
-  // event loop they are in flight (counted in `inFlight`), or there were none.
+  // event loop they are in flight (counted in `inFlight`), or there were none. `start` runs once:
+  // whichever of the limit and the last call's end comes first clears the other.
   setImmediate(() => {
     if (data.inFlight === 0) start();
-    else data.afterCalls ??= start;
+    else data.afterCalls = start;
   });
 }
 
