@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   createMeshStore,
   createStoreLayout,
@@ -9,7 +10,7 @@ import {
   type Logger,
   type MeshStore,
 } from "@modelmesh/core";
-import { ExamplePredictor, ModelMesh as ModelMeshService } from "@modelmesh/proto";
+import { ExamplePredictor, ModelMesh as ModelMeshService, ModelRuntime } from "@modelmesh/proto";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
 import { openEmbeddedStore } from "@modelmesh/store-embedded";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
@@ -53,6 +54,8 @@ export interface InstanceOptions
   readonly labels?: readonly string[];
   readonly zone?: string;
   readonly runtimeArgs?: readonly string[];
+  /** The internal (peer) port published in the instance record; 0 (none) unless given. */
+  readonly internalPort?: number;
 }
 
 /** One mesh instance with its own example runtime process, served on an h2c port. */
@@ -62,6 +65,8 @@ export interface TestInstance {
   readonly runtime: TestExampleRuntime;
   readonly management: Client<typeof ModelMeshService>;
   readonly predictor: Client<typeof ExamplePredictor>;
+  /** The runtime's management API, straight (the mesh does not see these calls). */
+  readonly runtimeManagement: Client<typeof ModelRuntime>;
   /** Shuts the mesh down (leaving the election) and stops its server and runtime. Idempotent. */
   close(): Promise<void>;
 }
@@ -90,7 +95,7 @@ export async function startInstance(store: MeshStore, options: InstanceOptions):
       instanceId: options.instanceId,
       location: "127.0.0.1",
       grpcPort: 0,
-      internalPort: 0,
+      internalPort: options.internalPort ?? 0,
       labels: options.labels ?? [],
       ...(options.zone === undefined ? {} : { zone: options.zone }),
     },
@@ -113,6 +118,10 @@ export async function startInstance(store: MeshStore, options: InstanceOptions):
     runtime,
     management: createClient(ModelMeshService, transport),
     predictor: createClient(ExamplePredictor, transport),
+    runtimeManagement: createClient(
+      ModelRuntime,
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${runtime.port}` }),
+    ),
     close() {
       closing ??= (async () => {
         await mesh.shutdown(Date.now() + 2000);
