@@ -6,16 +6,10 @@ import { createRootLogger, toLoggerPort } from "./logging.js";
 // Options that are read and checked but that this version's mesh does not act on yet (the
 // server's options have no place for them). Setting one is reported, so nobody relies on it.
 const notUsedYet = [
-  "MM_MULTI_PARALLELISM",
   "MM_MAX_INFLIGHT_PER_MODEL_COPY",
   "MM_CONC_SCALEUP_BANDWIDTH_PCT",
   "MM_LOG_EACH_INVOKE",
   "MM_LOG_REQUEST_HEADERS",
-  "BOOTSTRAP_CLEARANCE_PERIOD_MS",
-  "MM_FAILFAST_UPGRADE_ENABLED",
-  "MM_MIN_CHURN_AGE_MS",
-  "MM_DATAPLANE_CONFIG",
-  "MM_DATAPLANE_CONFIG_PATH",
 ];
 
 /** Exit codes of the `modelmesh` process. */

@@ -163,18 +163,22 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         });
     return drainPromise;
   };
+  let dataplane = options.dataplane;
   const handleInference = createInferenceHandler({
     ctx,
     view,
     counters,
     maxMessageBytes: options.maxMessageBytes,
-    dataplane: options.dataplane,
+    dataplane: () => dataplane,
     multiParallelism: Math.max(1, options.multiModelParallelism ?? DEFAULT_MULTI_PARALLELISM),
     accepting,
   });
   return {
     registerServices: (router) => registerModelMeshService(router, { ctx, view, accepting }),
     handleInference,
+    setDataplane(config) {
+      dataplane = config;
+    },
     start() {
       startPromise ??= (async () => {
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready]);

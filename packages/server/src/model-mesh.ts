@@ -109,6 +109,11 @@ export interface ModelMesh {
    * Connect node adapter's `fallback`. HTTP/1.1 requests are answered with a clear error.
    */
   handleInference(req: Http2ServerRequest, res: Http2ServerResponse): void;
+  /**
+   * Replaces the dataplane config (`MM_DATAPLANE_CONFIG_PATH` changed on disk); calls that start
+   * afterwards use it. `undefined`: ids from headers only, every method allowed.
+   */
+  setDataplane(config: DataplaneConfig | undefined): void;
   /** Loads the store mirrors, publishes the instance record, starts background tasks. */
   start(): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import type { Logger, MeshStore } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
 import type { ModelMeshOptions } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
+import { defaultDataplaneConfig } from "../config/sections/dataplane.js";
 
 /** Builds the options of `createModelMesh` from the frozen config and the connected ports. */
 export function meshOptions(
@@ -35,6 +36,10 @@ export function meshOptions(
       ...(timings.minChurnAgeMs === undefined ? {} : { minChurnAgeMs: timings.minChurnAgeMs }),
     },
     maxMessageBytes: transport.maxMessageBytes,
+    multiModelParallelism: behaviour.multiParallelism,
+    // Without MM_DATAPLANE_CONFIG(_PATH) every method is allowed and ids come from headers: the
+    // mesh's own default, so the hit path skips the per-method lookup.
+    ...(config.dataplane === defaultDataplaneConfig ? {} : { dataplane: config.dataplane }),
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
     bootstrapClearance: {
       periodMs: behaviour.bootstrapClearanceMs,

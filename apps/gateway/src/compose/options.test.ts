@@ -62,4 +62,22 @@ describe("meshOptions()", () => {
     });
     expect(options.maxMessageBytes).toBe(65536);
   });
+
+  const ports = { store: {} as MeshStore, runtime: {} as RuntimeConnection, logger: undefined as never };
+
+  it("passes the multi-model parallelism, and a dataplane config only when one is given", () => {
+    const defaults = meshOptions(config({}), ports);
+    expect(defaults.multiModelParallelism).toBe(4);
+    expect(defaults).not.toHaveProperty("dataplane");
+    const dataplane = {
+      rpcConfigs: { "mmesh.ExamplePredictor/predict": { idExtractionPath: [1], vModelId: false } },
+      allowOtherRpcs: false,
+    };
+    const given = meshOptions(
+      config({ MM_MULTI_PARALLELISM: "2", MM_DATAPLANE_CONFIG: JSON.stringify(dataplane) }),
+      ports,
+    );
+    expect(given.multiModelParallelism).toBe(2);
+    expect(given.dataplane).toEqual(dataplane);
+  });
 });

@@ -9,6 +9,7 @@ import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
 import { runtimeOptions } from "./runtime-options.js";
+import { watchDataplaneFile } from "./watch-dataplane.js";
 
 /** A running gateway: probes, store, runtime, mesh and the external listener. */
 export interface Gateway {
@@ -30,6 +31,8 @@ interface Parts {
   runtime?: RuntimeConnection;
   mesh?: ModelMesh;
   listener?: DualProtocolServer;
+  /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
+  unwatchDataplane?: () => void;
 }
 
 /** Options for {@link startGateway}. */
@@ -52,6 +55,7 @@ async function closeParts(
   linger: Linger = { untilMs: 0 },
 ): Promise<void> {
   const remaining = () => Math.max(0, deadlineMs - Date.now());
+  parts.unwatchDataplane?.();
   // The mesh first moves its copies to other instances while this port keeps serving (clients
   // see `/ready` 503 and move on); then new connections are refused and open ones get GOAWAY,
   // their calls finish, and the mesh gives up what is left.
@@ -121,6 +125,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }),
     );
     await parts.mesh.start();
+    if (config.dataplanePath !== undefined) {
+      parts.unwatchDataplane = watchDataplaneFile({
+        path: config.dataplanePath,
+        initial: config.dataplane,
+        mesh: parts.mesh,
+        logger,
+      });
+    }
     options.signal?.throwIfAborted();
     parts.listener = await listenDualProtocol({
       port: config.transport.grpcPort,

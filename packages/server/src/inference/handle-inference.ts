@@ -26,8 +26,8 @@ export interface InferenceHandlerOptions {
   readonly view: RoutingView;
   readonly counters: InferenceCounters;
   readonly maxMessageBytes: number;
-  /** `MM_DATAPLANE_CONFIG`: id extraction and the method allow-list. */
-  readonly dataplane: DataplaneConfig | undefined;
+  /** `MM_DATAPLANE_CONFIG` now (it can be replaced while serving): id extraction and the method allow-list. */
+  readonly dataplane: () => DataplaneConfig | undefined;
   /** Concurrent model calls of one multi-model request (`MM_MULTI_PARALLELISM`). */
   readonly multiParallelism: number;
   /** False before start and during shutdown: calls are refused with UNAVAILABLE. */
@@ -73,7 +73,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
   stream.once("close", onClose);
   try {
     const injectionPath = precheck(options, req, method);
-    const rpc = dataplaneRule(options.dataplane, method);
+    const rpc = dataplaneRule(options.dataplane(), method);
     const extract = rpc !== undefined && rpc.idExtractionPath.length > 0;
     // Without body extraction the ids come from headers: fail fast before reading the body.
     let requested = extract ? undefined : readRequestedModels(headerValuesFromRaw(req.rawHeaders));

@@ -17,7 +17,8 @@ export interface DataplaneConfig {
   readonly allowOtherRpcs: boolean;
 }
 
-type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+/** A parsed value or the reason it is invalid. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 function checkRpcConfig(method: string, value: unknown): Result<RpcConfig> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -60,7 +61,8 @@ export function checkDataplaneConfig(value: unknown): Result<DataplaneConfig> {
   return { ok: true, value: { rpcConfigs: configs, allowOtherRpcs } };
 }
 
-function parseDocument(raw: string): Result<DataplaneConfig> {
+/** Parses and validates a dataplane config document (JSON text). */
+export function parseDataplaneDocument(raw: string): Result<DataplaneConfig> {
   try {
     return checkDataplaneConfig(JSON.parse(raw));
   } catch (e) {
@@ -78,7 +80,7 @@ export function readDataplaneSection(r: ConfigReader): {
 } {
   const inline = r.read(
     { env: "MM_DATAPLANE_CONFIG", description: "dataplane RPC config (JSON)" },
-    parseDocument,
+    parseDataplaneDocument,
   );
   const path = r.read(
     { env: "MM_DATAPLANE_CONFIG_PATH", description: "dataplane RPC config file (JSON)" },
@@ -93,7 +95,7 @@ export function readDataplaneSection(r: ConfigReader): {
     r.fail(`MM_DATAPLANE_CONFIG_PATH=${path}: cannot read (${e instanceof Error ? e.message : String(e)})`);
     return { dataplane: defaultDataplaneConfig };
   }
-  const parsed = parseDocument(content);
+  const parsed = parseDataplaneDocument(content);
   if (!parsed.ok) r.fail(`MM_DATAPLANE_CONFIG_PATH=${path}: ${parsed.error}`);
   return { dataplane: parsed.ok ? parsed.value : defaultDataplaneConfig, dataplanePath: path };
 }
