@@ -77,6 +77,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     requests: new RequestRate(clock),
     modelRates: new ModelRates(),
     evictionListeners: new Set(),
+    logEachInvoke: options.logEachInvoke === true,
     bootstrap: new BootstrapClearance({
       enabled: options.bootstrapClearance?.enabled ?? true,
       periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,
@@ -171,6 +172,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     maxMessageBytes: options.maxMessageBytes,
     dataplane: () => dataplane,
     multiParallelism: Math.max(1, options.multiModelParallelism ?? DEFAULT_MULTI_PARALLELISM),
+    logRequestHeaders: options.logRequestHeaders,
     accepting,
   });
   return {

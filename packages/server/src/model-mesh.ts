@@ -75,6 +75,13 @@ export interface ModelMeshOptions {
   readonly dataplane?: DataplaneConfig;
   /** `MM_MULTI_PARALLELISM`: concurrent model calls of one multi-model request (§2.10). Default 4. */
   readonly multiModelParallelism?: number;
+  /** `MM_LOG_EACH_INVOKE`: log each runtime invocation at info instead of debug (§10.3). */
+  readonly logEachInvoke?: boolean;
+  /**
+   * `MM_LOG_REQUEST_HEADERS`: lower-case request header → log field; the values of those headers are
+   * added to the log lines of that inference call (§10.3).
+   */
+  readonly logRequestHeaders?: Readonly<Record<string, string>>;
   /** `MM_SCALEUP_RPM_THRESHOLD`; the store's `config/scaleup_rpm_threshold` overrides it. Default 2000. */
   readonly scaleUpRpmThreshold?: number;
   /**

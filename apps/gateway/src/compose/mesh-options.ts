@@ -37,6 +37,10 @@ export function meshOptions(
     },
     maxMessageBytes: transport.maxMessageBytes,
     multiModelParallelism: behaviour.multiParallelism,
+    logEachInvoke: behaviour.logEachInvocation,
+    ...(Object.keys(behaviour.logRequestHeaders).length === 0
+      ? {}
+      : { logRequestHeaders: behaviour.logRequestHeaders }),
     // Without MM_DATAPLANE_CONFIG(_PATH) every method is allowed and ids come from headers: the
     // mesh's own default, so the hit path skips the per-method lookup.
     ...(config.dataplane === defaultDataplaneConfig ? {} : { dataplane: config.dataplane }),

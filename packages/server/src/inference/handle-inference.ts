@@ -13,6 +13,7 @@ import { headerValuesFromRaw, readRequestedModels } from "./model-id-headers.js"
 import { serveMultiModel } from "./multi-model.js";
 import { readRequestBody } from "./read-request.js";
 import { relayCall } from "./relay-call.js";
+import { type RequestHeaderFields, requestLogger } from "./request-logger.js";
 import { dataplaneRule, modelsFromBody } from "./resolve-models.js";
 
 /** Live counters the mesh exposes. */
@@ -30,6 +31,8 @@ export interface InferenceHandlerOptions {
   readonly dataplane: () => DataplaneConfig | undefined;
   /** Concurrent model calls of one multi-model request (`MM_MULTI_PARALLELISM`). */
   readonly multiParallelism: number;
+  /** `MM_LOG_REQUEST_HEADERS`: request headers added to the call's log lines. */
+  readonly logRequestHeaders: RequestHeaderFields | undefined;
   /** False before start and during shutdown: calls are refused with UNAVAILABLE. */
   readonly accepting: () => boolean;
 }
@@ -71,6 +74,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
   const controller = new AbortController();
   const onClose = () => controller.abort();
   stream.once("close", onClose);
+  const log = requestLogger(ctx.logger, req.headers, options.logRequestHeaders);
   try {
     const injectionPath = precheck(options, req, method);
     const rpc = dataplaneRule(options.dataplane(), method);
@@ -96,6 +100,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
         deadlineMs,
         signal: controller.signal,
         client: stream,
+        logger: log,
       });
       return;
     }
@@ -109,19 +114,17 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       balanced: requested.balanced,
       deadlineMs,
       signal: controller.signal,
+      logger: log,
       send: (request, via) =>
         relayCall(via ?? ctx.runtime.forwarder, request, stream, (error) =>
-          ctx.logger.warn(
-            { modelId, reason: error.message },
-            "call failed after part of the answer was sent",
-          ),
+          log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
         ),
     });
   } catch (error) {
     const status = toGrpcStatus(error);
     // The mesh's own failures are worth a line: clients only see the message.
     if (status.code === GrpcCode.INTERNAL || status.code === GrpcCode.UNKNOWN) {
-      ctx.logger.warn({ path, code: status.code, reason: status.message }, "inference call failed");
+      log.warn({ path, code: status.code, reason: status.message }, "inference call failed");
     }
     respondWithStatus(stream, status);
   } finally {

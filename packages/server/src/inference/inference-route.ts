@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import { isMeshError, isServable, type MeshError, type RouteRequest } from "@modelmesh/core";
+import { isMeshError, isServable, type Logger, type MeshError, type RouteRequest } from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
@@ -28,6 +28,8 @@ export interface InferenceCall<T> {
   readonly signal: AbortSignal;
   /** How the call reached this instance, for a call forwarded by a peer (hop and exclusions). */
   readonly hop?: Pick<RouteRequest, "hop" | "cacheHitExcludes" | "cacheMissExcludes">;
+  /** The call's logger (with its `MM_LOG_REQUEST_HEADERS` fields); the mesh's when absent. */
+  readonly logger?: Logger;
   /**
    * Sends the call to the runtime (or, with `via`, to a peer): streams the answer to the
    * client, or collects it.
@@ -49,6 +51,16 @@ function purgeMissingCopy(ctx: MeshContext, entry: CopyEntry): void {
     void deregisterCopy(ctx, { modelId: data.modelId, loadTimestampMs: data.loadTimestampMs }).catch(
       () => undefined,
     );
+  }
+}
+
+/** Logs one runtime invocation: at info with `MM_LOG_EACH_INVOKE`, else at debug (§10.3). */
+function logInvoke(ctx: MeshContext, call: InferenceCall<unknown>): void {
+  const log = call.logger ?? ctx.logger;
+  if (ctx.logEachInvoke) {
+    log.info({ modelId: call.modelId }, `invoking model runtime gRPC method: ${call.path.slice(1)}`);
+  } else if (log.isDebugEnabled()) {
+    log.debug({ modelId: call.modelId }, `invoking model runtime gRPC method: ${call.path.slice(1)}`);
   }
 }
 
@@ -80,6 +92,7 @@ async function serveLocal<T>(
   data.inFlight++;
   view.stats.inFlight++;
   try {
+    logInvoke(ctx, call);
     const result = await call.send({
       path: call.path,
       headers: runtimeRequestHeaders(call.headers, call.modelId),

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import {
   combineMultiModel,
+  type Logger,
   MeshError,
   type ModelCallResult,
   multiModelFailureAction,
@@ -29,6 +30,8 @@ export interface MultiModelCall {
   readonly deadlineMs: number | undefined;
   readonly signal: AbortSignal;
   readonly client: ServerHttp2Stream;
+  /** The call's logger (with its `MM_LOG_REQUEST_HEADERS` fields). */
+  readonly logger: Logger;
 }
 
 /** The message payloads of a response body, without their length prefixes. */
@@ -76,6 +79,7 @@ async function callEach(
           balanced: call.balanced,
           deadlineMs: call.deadlineMs,
           signal: controller.signal,
+          logger: call.logger,
           send: (request, via) => collectCall(via ?? ctx.runtime.forwarder, request),
         });
         results[i] = { kind: "ok", value };
