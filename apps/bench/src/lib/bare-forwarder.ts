@@ -21,6 +21,12 @@ export async function startBareForwarder(runtimePort: number): Promise<BareForwa
   let calls = 0;
   const options: http2.ServerOptions & ServerOpts = { noDelay: true };
   const server = http2.createServer(options);
+  // `server.close()` waits for every open session: end them at close (a client may keep one open).
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   server.on("stream", (stream, headers) => {
     calls++;
     const chunks: Buffer[] = [];
@@ -75,7 +81,9 @@ export async function startBareForwarder(runtimePort: number): Promise<BareForwa
     calls: () => calls,
     async close() {
       forwarder.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.close();
+      await closed;
     },
   };
 }
