@@ -6,7 +6,7 @@ import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectCode, sizedModel } from "./support.js";
+import { expectCode, registerLoaded } from "./support.js";
 
 afterAll(stopAllProcesses);
 
@@ -36,14 +36,7 @@ describe("dataplane config", () => {
     file = join(dir, "dataplane.json");
     writeConfig(BODY_IDS);
     mesh = await startMesh({ env: { MM_DATAPLANE_CONFIG_PATH: file } });
-    for (const modelId of ["dp-a", "dp-b"]) {
-      await mesh.management.registerModel({
-        modelId,
-        modelInfo: { type: "ExampleType", path: sizedModel(1024, 0, 0) },
-        loadNow: true,
-        sync: true,
-      });
-    }
+    for (const modelId of ["dp-a", "dp-b"]) await registerLoaded(mesh, modelId);
   }, 120_000);
   afterAll(async () => {
     expect(await mesh?.stop()).toBe(0);

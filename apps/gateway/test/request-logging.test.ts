@@ -2,7 +2,7 @@ import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sizedModel } from "./support.js";
+import { registerLoaded } from "./support.js";
 
 afterAll(stopAllProcesses);
 
@@ -20,12 +20,7 @@ describe("request logging", () => {
         MM_LOG_REQUEST_HEADERS: JSON.stringify({ "X-Request-Id": "requestId", "x-user-bin": "user" }),
       },
     });
-    await mesh.management.registerModel({
-      modelId,
-      modelInfo: { type: "ExampleType", path: sizedModel(1024, 0, 0) },
-      loadNow: true,
-      sync: true,
-    });
+    await registerLoaded(mesh, modelId);
   }, 120_000);
   afterAll(async () => {
     expect(await mesh?.stop()).toBe(0);

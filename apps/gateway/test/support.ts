@@ -21,6 +21,24 @@ export function sizedModel(bytes: number, loadMs: number, unloadMs: number): str
 /** 1 MiB. */
 export const MiB = 1024 * 1024;
 
+/**
+ * Registers `modelId` through `mesh` with `loadNow` and `sync` (by default a 1 MiB model that
+ * loads at once) and expects it LOADED.
+ */
+export async function registerLoaded(
+  mesh: TestMesh,
+  modelId: string,
+  path: string = sizedModel(MiB, 0, 0),
+): Promise<void> {
+  const status = await mesh.management.registerModel({
+    modelId,
+    modelInfo: { type: "DUMMY", path },
+    loadNow: true,
+    sync: true,
+  });
+  expect(Status[status.status], modelId).toBe("LOADED");
+}
+
 /** The model's status from `getModelStatus` (never loads, never touches). */
 export async function statusOf(mesh: TestMesh, modelId: string): Promise<ModelStatusInfo_ModelStatus> {
   return (await mesh.management.getModelStatus({ modelId })).status;

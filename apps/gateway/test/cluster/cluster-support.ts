@@ -14,7 +14,9 @@ import type { TestCluster } from "@modelmesh/testkit/cluster";
 import { modelHeader, TEST_SERVICE_NAME, type TestMesh } from "@modelmesh/testkit/mesh";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { expect, onTestFailed } from "vitest";
-import { MiB, Status, sizedModel } from "../support.js";
+import { registerLoaded } from "../support.js";
+
+export { registerLoaded };
 
 /**
  * What the cluster tests read and write in the store directly, as the original's tests read the
@@ -157,24 +159,6 @@ export function reportLogsOnFailure(meshes: () => readonly TestMesh[]): void {
       for (const line of serious.slice(-40)) console.error(JSON.stringify(line));
     }
   });
-}
-
-/**
- * Registers `modelId` through `mesh` with `loadNow` and `sync` (by default a 1 MiB model that
- * loads at once) and expects it LOADED.
- */
-export async function registerLoaded(
-  mesh: TestMesh,
-  modelId: string,
-  path: string = sizedModel(MiB, 0, 0),
-): Promise<void> {
-  const status = await mesh.management.registerModel({
-    modelId,
-    modelInfo: { type: "DUMMY", path },
-    loadNow: true,
-    sync: true,
-  });
-  expect(Status[status.status], modelId).toBe("LOADED");
 }
 
 /**
