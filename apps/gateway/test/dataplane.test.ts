@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
+import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
+import { freePort } from "@modelmesh/testkit/free-port";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
@@ -106,4 +108,43 @@ describe("dataplane config", () => {
       description: "the body ids in force again",
     });
   });
+
+  it("applies a file changed while the gateway waited for its runtime", async () => {
+    const earlyFile = join(dir, "early.json");
+    writeFileSync(earlyFile, JSON.stringify(HEADER_IDS));
+    const runtimePort = await freePort();
+    const early = await startMesh({
+      runtime: false,
+      waitReady: false,
+      env: { MM_DATAPLANE_CONFIG_PATH: earlyFile, INTERNAL_GRPC_PORT: String(runtimePort) },
+    });
+    let runtime: TestExampleRuntime | undefined;
+    try {
+      await waitUntil(async () => (await early.probe("/live")) === 200, {
+        timeoutMs: 30_000,
+        description: "/live",
+      });
+      // The config was read at start; with no runtime yet the mesh is not serving or watching.
+      writeFileSync(earlyFile, JSON.stringify(BODY_IDS));
+      runtime = await startExampleRuntime({ port: runtimePort });
+      await waitUntil(async () => (await early.probe("/ready")) === 200, {
+        timeoutMs: 60_000,
+        description: "/ready",
+      });
+      await registerLoaded(early, "dp-early");
+      // Only the read at the watch's start can apply this change: the polling baseline is taken after it.
+      const category = await waitUntil(
+        () =>
+          early.predictor
+            .predict({ modelName: "dp-early", text: "e" }, { timeoutMs: 20_000 })
+            .then((r) => r.results[0]?.category)
+            .catch(() => undefined),
+        { timeoutMs: 10_000, intervalMs: 100, description: "the body id in force" },
+      );
+      expect(category).toBe("classification for e by model dp-early");
+    } finally {
+      expect(await early.stop()).toBe(0);
+      await runtime?.stop();
+    }
+  }, 120_000);
 });

@@ -3,8 +3,9 @@ import type { Logger } from "@modelmesh/core";
 import type { ModelMesh } from "@modelmesh/server";
 import { type DataplaneConfig, parseDataplaneDocument } from "../config/sections/dataplane.js";
 
-/** How often the file's metadata is checked (ms). A ConfigMap update swaps a symlink, which `fs.watch` can miss. */
-export const DATAPLANE_POLL_INTERVAL_MS = 1000;
+// How often the file's metadata is checked (ms). Polling, because a ConfigMap update swaps a
+// symlink, which `fs.watch` can miss.
+const POLL_INTERVAL_MS = 1000;
 
 /** Options of {@link watchDataplaneFile}. */
 export interface WatchDataplaneOptions {
@@ -14,7 +15,6 @@ export interface WatchDataplaneOptions {
   readonly initial: DataplaneConfig;
   readonly mesh: Pick<ModelMesh, "setDataplane">;
   readonly logger: Logger;
-  readonly intervalMs?: number;
 }
 
 function changed(current: Stats, previous: Stats): boolean {
@@ -31,6 +31,32 @@ function changed(current: Stats, previous: Stats): boolean {
 export function watchDataplaneFile(options: WatchDataplaneOptions): () => void {
   const { path, logger, mesh } = options;
   let inForce = JSON.stringify(options.initial);
+  const apply = (error: Error | null, content: string) => {
+    if (error) {
+      logger.error(
+        { path, err: error },
+        "cannot read the dataplane config file: the previous config stays in force",
+      );
+      return;
+    }
+    const parsed = parseDataplaneDocument(content);
+    if (!parsed.ok) {
+      logger.error(
+        { path, problem: parsed.error },
+        "invalid dataplane config file: the previous config stays in force",
+      );
+      return;
+    }
+    const text = JSON.stringify(parsed.value);
+    if (text === inForce) return;
+    inForce = text;
+    mesh.setDataplane(parsed.value);
+    logger.info(
+      { path, methods: Object.keys(parsed.value.rpcConfigs), allowOtherRpcs: parsed.value.allowOtherRpcs },
+      "dataplane config reloaded",
+    );
+  };
+  // One read at a time; a change seen during a read triggers one more read after it.
   let reading = false;
   let again = false;
   const reload = () => {
@@ -41,31 +67,7 @@ export function watchDataplaneFile(options: WatchDataplaneOptions): () => void {
     reading = true;
     readFile(path, "utf8", (error, content) => {
       reading = false;
-      if (error) {
-        logger.error(
-          { path, err: error },
-          "cannot read the dataplane config file: the previous config stays in force",
-        );
-      } else {
-        const parsed = parseDataplaneDocument(content);
-        if (!parsed.ok) {
-          logger.error(
-            { path, problem: parsed.error },
-            "invalid dataplane config file: the previous config stays in force",
-          );
-        } else if (JSON.stringify(parsed.value) !== inForce) {
-          inForce = JSON.stringify(parsed.value);
-          mesh.setDataplane(parsed.value);
-          logger.info(
-            {
-              path,
-              methods: Object.keys(parsed.value.rpcConfigs),
-              allowOtherRpcs: parsed.value.allowOtherRpcs,
-            },
-            "dataplane config reloaded",
-          );
-        }
-      }
+      apply(error, content);
       if (again) {
         again = false;
         reload();
@@ -75,10 +77,9 @@ export function watchDataplaneFile(options: WatchDataplaneOptions): () => void {
   const listener = (current: Stats, previous: Stats) => {
     if (changed(current, previous)) reload();
   };
-  watchFile(
-    path,
-    { interval: options.intervalMs ?? DATAPLANE_POLL_INTERVAL_MS, persistent: false },
-    listener,
-  );
+  watchFile(path, { interval: POLL_INTERVAL_MS, persistent: false }, listener);
+  // The file was read when the config was loaded, possibly minutes ago (the runtime handshake
+  // comes in between): read it once more, so a change in that window is not missed.
+  reload();
   return () => unwatchFile(path, listener);
 }

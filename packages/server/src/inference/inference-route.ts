@@ -57,10 +57,9 @@ function purgeMissingCopy(ctx: MeshContext, entry: CopyEntry): void {
 /** Logs one runtime invocation: at info with `MM_LOG_EACH_INVOKE`, else at debug (§10.3). */
 function logInvoke(ctx: MeshContext, call: InferenceCall<unknown>): void {
   const log = call.logger ?? ctx.logger;
-  if (ctx.logEachInvoke) {
-    log.info({ modelId: call.modelId }, `invoking model runtime gRPC method: ${call.path.slice(1)}`);
-  } else if (log.isDebugEnabled()) {
-    log.debug({ modelId: call.modelId }, `invoking model runtime gRPC method: ${call.path.slice(1)}`);
+  const level = ctx.logEachInvoke ? "info" : log.isDebugEnabled() ? "debug" : undefined;
+  if (level !== undefined) {
+    log[level]({ modelId: call.modelId }, `invoking model runtime gRPC method: ${call.path.slice(1)}`);
   }
 }
 
