@@ -1,3 +1,4 @@
+import { freePort } from "@modelmesh/testkit/free-port";
 import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
@@ -24,9 +25,15 @@ const IDLE_MS = 1500;
 afterAll(stopAllProcesses);
 
 let mesh: TestMesh;
+let peerPort: number;
 beforeAll(async () => {
+  peerPort = await freePort();
   mesh = await startMesh({
-    env: { MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS), MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS) },
+    env: {
+      MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
+      MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
+      MM_INTERNAL_GRPC_PORT: String(peerPort),
+    },
   });
   await registerHealthModel(mesh);
 });
@@ -50,7 +57,7 @@ const letServerRead = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /** The peer port still completes an HTTP/2 handshake. */
 async function expectPeerPortServing(): Promise<void> {
-  const conn = await handshaken(mesh.internalPort);
+  const conn = await handshaken(peerPort);
   conn.socket.destroy();
 }
 
@@ -63,21 +70,21 @@ async function expectPrestopServing(): Promise<void> {
 describe("the internal peer port", () => {
   const peerPath = "/mmesh.MeshPeerService/modelStatus";
   it.each([
-    ["before sending anything", async () => plainConnect(mesh.internalPort)],
+    ["before sending anything", async () => plainConnect(peerPort)],
     [
       "after a partial preface",
       async () => {
-        const conn = await plainConnect(mesh.internalPort);
+        const conn = await plainConnect(peerPort);
         conn.socket.write("PRI * HTTP/2.0\r\n");
         await letServerRead();
         return conn;
       },
     ],
-    ["after SETTINGS", () => handshaken(mesh.internalPort)],
+    ["after SETTINGS", () => handshaken(peerPort)],
     [
       "mid-HEADERS",
       async () => {
-        const conn = await handshaken(mesh.internalPort);
+        const conn = await handshaken(peerPort);
         const whole = headers(1, grpcRequestHeaders(peerPath));
         conn.write(whole.subarray(0, Math.floor(whole.length / 2)));
         await letServerRead();
@@ -87,7 +94,7 @@ describe("the internal peer port", () => {
     [
       "mid-request in HTTP/1.1",
       async () => {
-        const conn = await plainConnect(mesh.internalPort);
+        const conn = await plainConnect(peerPort);
         conn.socket.write("POST / HTTP/1.1\r\nHost: x\r\n");
         await letServerRead();
         return conn;
@@ -100,7 +107,7 @@ describe("the internal peer port", () => {
   });
 
   it("cuts off a preface sent a byte at a time at the handshake deadline", async () => {
-    const conn = await plainConnect(mesh.internalPort);
+    const conn = await plainConnect(peerPort);
     const sent = await trickle(conn, PREFACE, 100);
     await closedByServer(conn, "the peer port closing the slow preface");
     expect(sent).toBeLessThan(PREFACE.length);
@@ -108,7 +115,7 @@ describe("the internal peer port", () => {
   });
 
   it("closes an idle connection with GOAWAY", async () => {
-    const conn = await handshaken(mesh.internalPort);
+    const conn = await handshaken(peerPort);
     await closedByServer(conn, "the idle peer connection closed");
     expect(conn.goawayCode()).toBe(H2Error.NO_ERROR);
     await expectPeerPortServing();
