@@ -24,7 +24,7 @@ import {
 } from "./support.js";
 
 const HANDSHAKE_MS = 2000;
-const IDLE_MS = 1500;
+const IDLE_MS = 3000;
 const MAX_CONNECTIONS = 100;
 
 afterAll(stopAllProcesses);
@@ -117,15 +117,16 @@ describe("connection cap", () => {
       });
       flood.push(entry);
     }
-    // Over the cap: closed as soon as accepted, long before the handshake deadline.
-    const refused = () =>
-      flood.filter((e) => e.closedAt !== undefined && e.closedAt - e.openedAt < HANDSHAKE_MS / 2).length;
-    await waitUntil(() => refused() >= extra, {
+    // Over the cap: closed as soon as accepted, long before the handshake deadline closes the
+    // others (which a slow machine may reach while the test runs).
+    const atOnce = (e: (typeof flood)[number]) =>
+      e.closedAt !== undefined && e.closedAt - e.openedAt < HANDSHAKE_MS / 2;
+    await waitUntil(() => flood.filter(atOnce).length >= extra, {
       timeoutMs: 10_000,
       description: "connections over the cap closed",
     });
-    // The first ones (within the cap, less the test's own connections) are still open.
-    expect(flood.slice(0, MAX_CONNECTIONS - 5).every((e) => e.closedAt === undefined)).toBe(true);
+    // None of the first ones (within the cap, less the test's own connections) was refused.
+    expect(flood.slice(0, MAX_CONNECTIONS - 5).filter(atOnce)).toHaveLength(0);
     // The process keeps serving connections it holds.
     expect(await predictOn(keeper)).toBe("0");
     for (const { conn } of flood) conn.socket.destroy();
