@@ -119,7 +119,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   const startTimeMs = ctx.clock.nowMs();
   const freshSelf = () => buildInstanceRecord(ctx, { startTimeMs, shutdown: ctx.lifecycle.shuttingDown });
   const constraints = createTypeConstraints(options);
-  const peerService = createPeerService(ctx, options.maxMessageBytes);
+  const peerService = createPeerService(ctx, options.maxMessageBytes, options.peerConnectionLimits);
   const view = createRoutingView(ctx, freshSelf, constraints, peerService?.link);
   const copyRequester =
     options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });

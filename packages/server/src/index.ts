@@ -12,6 +12,8 @@ export type {
 } from "./cluster/copy-requester.js";
 export type { TypeConstraint, TypeConstraintConfig } from "./cluster/type-constraints.js";
 export { parseTypeConstraints } from "./cluster/type-constraints.js";
+export type { ConnectionLimits, SessionGuardEvents } from "./connections/index.js";
+export { DEFAULT_CONNECTION_LIMITS, guardHttp2Session } from "./connections/index.js";
 export { createModelMesh } from "./create-model-mesh.js";
 // For the gateway and tests; not a stable API.
 export type { GrpcStatus } from "./edge/grpc-status.js";

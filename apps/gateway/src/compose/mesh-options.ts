@@ -36,6 +36,7 @@ export function meshOptions(
       ...(timings.minChurnAgeMs === undefined ? {} : { minChurnAgeMs: timings.minChurnAgeMs }),
     },
     maxMessageBytes: transport.maxMessageBytes,
+    peerConnectionLimits: config.connectionLimits,
     multiModelParallelism: behaviour.multiParallelism,
     logEachInvoke: behaviour.logEachInvocation,
     ...(Object.keys(behaviour.logRequestHeaders).length === 0

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ModelMesh } from "@modelmesh/server";
 import type { DualHandler } from "../listeners/dual-protocol.js";
+import { meshConnectAdapter } from "./connect-adapter.js";
 
 /** Options for {@link createRequestHandler}. */
 export interface RequestHandlerOptions {
@@ -29,7 +29,7 @@ function refuseHttp1Inference(req: IncomingMessage, res: ServerResponse): void {
  */
 export function createRequestHandler(options: RequestHandlerOptions): DualHandler {
   const { mesh } = options;
-  return connectNodeAdapter({
+  return meshConnectAdapter({
     routes: (router) => mesh.registerServices(router),
     grpc: true,
     grpcWeb: true,

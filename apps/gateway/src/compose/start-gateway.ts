@@ -94,12 +94,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     resolveExiting = resolve;
   });
   const isReady = () => started && stopping === undefined && parts.mesh?.ready === true;
+  // The probe and pre-stop ports: headers within the handshake timeout, a small connection cap.
+  const smallPortLimits = { headersTimeoutMs: config.connectionLimits.handshakeTimeoutMs, logger };
   try {
     if (config.transport.probePort !== null) {
       parts.probe = await startProbeServer({
         port: config.transport.probePort,
         isLive: () => true,
         isReady,
+        limits: smallPortLimits,
       });
     }
     if (config.transport.prestopPort !== null) {
@@ -107,6 +110,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         port: config.transport.prestopPort,
         exiting,
         maxWaitMs: 2 * config.behaviour.shutdownTimeoutMs,
+        limits: smallPortLimits,
       });
     }
     parts.store = await openMeshStore(config, logger);
@@ -140,6 +144,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       maxHeaderBytes: config.transport.maxHeaderBytes,
       maxConnectionAgeMs: config.transport.maxConnectionAgeMs,
       maxConnectionAgeGraceMs: config.transport.maxConnectionAgeGraceMs,
+      limits: config.connectionLimits,
+      logger,
     });
   } catch (error) {
     await closeParts(parts, Date.now() + 2000, logger);

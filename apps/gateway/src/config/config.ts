@@ -1,5 +1,6 @@
 import { ConfigReader, type OptionDoc, parseFlags } from "./reader.js";
 import { type BehaviourSection, readBehaviourSection } from "./sections/behaviour.js";
+import { type ConnectionLimitsSection, readConnectionLimitsSection } from "./sections/connection-limits.js";
 import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane.js";
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
 import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   readonly identity: IdentitySection;
   readonly store: StoreSection;
   readonly transport: TransportSection;
+  /** `MM_CONN_*`: bounds on the connections of every port. */
+  readonly connectionLimits: ConnectionLimitsSection;
   readonly runtime: RuntimeSection;
   readonly behaviour: BehaviourSection;
   readonly timings: TimingsSection;
@@ -98,6 +101,7 @@ export function loadConfig(input: {
   for (const e of flagErrors) r.fail(e);
   const store = readStoreSection(r);
   const transport = readTransportSection(r);
+  const connectionLimits = readConnectionLimitsSection(r);
   const identity = readIdentitySection(r, {
     etcd: store.store.kind === "etcd",
     grpcPort: transport.grpcPort,
@@ -119,6 +123,7 @@ export function loadConfig(input: {
     identity,
     store,
     transport,
+    connectionLimits,
     runtime,
     behaviour,
     timings,

@@ -7,6 +7,10 @@ import {
   type ServerHttp2Session,
 } from "node:http2";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { type Logger, noopLogger } from "@modelmesh/core";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardHttp2Session } from "@modelmesh/server";
+import { HTTP2_HEADER_LIST_CEILING, refuseOversizedHeaders } from "./header-limit.js";
+import { trackHttp1Connections } from "./http1-limits.js";
 
 // Every HTTP/2 cleartext connection with prior knowledge starts with this preface (RFC 9113 §3.4).
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -22,12 +26,16 @@ export interface DualProtocolOptions {
   readonly port: number;
   readonly host?: string;
   readonly handler: DualHandler;
-  /** Largest header block accepted, bytes (`MM_SVC_GRPC_MAX_HEADERS_SIZE`). */
+  /** Largest header block accepted, bytes (`MM_SVC_GRPC_MAX_HEADERS_SIZE`), at most 64 KiB. */
   readonly maxHeaderBytes: number;
   /** Close connections older than this (ms); null = never. */
   readonly maxConnectionAgeMs?: number | null;
   /** After the age limit, time given to in-flight calls before the connection is destroyed (ms). */
   readonly maxConnectionAgeGraceMs?: number | null;
+  /** Handshake deadline, idle timeout, concurrent streams, open connections. Default {@link DEFAULT_CONNECTION_LIMITS}. */
+  readonly limits?: ConnectionLimits;
+  /** Where failures of the port itself (not of single connections) are reported. */
+  readonly logger?: Logger;
 }
 
 /** The running listener. */
@@ -41,7 +49,20 @@ export interface DualProtocolServer {
   close(graceMs: number): Promise<void>;
 }
 
-function routeSocket(socket: Socket, h2: Http2Server, h1: ReturnType<typeof createHttp1Server>): void {
+function routeSocket(
+  socket: Socket,
+  h2: Http2Server,
+  h1: ReturnType<typeof createHttp1Server>,
+  handshakeTimeoutMs: number,
+): void {
+  // Until a server owns the socket nobody else listens for its errors: a client that resets
+  // the connection (a load balancer's health check, a port scanner) must not end the process.
+  // The listener stays; the HTTP servers add their own.
+  socket.on("error", () => {});
+  // One deadline from accept, not an idle timer: a client sending a byte at a time is cut off.
+  const deadline = setTimeout(() => socket.destroy(), handshakeTimeoutMs);
+  deadline.unref();
+  socket.once("close", () => clearTimeout(deadline));
   // Read until the bytes either stop matching the HTTP/2 preface or match all of it, so a
   // preface split across TCP segments (or "PUT" vs "PRI") is never misrouted.
   let head = Buffer.alloc(0);
@@ -53,6 +74,9 @@ function routeSocket(socket: Socket, h2: Http2Server, h1: ReturnType<typeof crea
     const matches = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
     if (matches && head.length < H2_PREFACE.length) return;
     socket.off("readable", onReadable);
+    // From here each protocol bounds the rest of the handshake itself (the HTTP/2 session's
+    // SETTINGS deadline, the HTTP/1.1 headers timeout).
+    clearTimeout(deadline);
     socket.unshift(head);
     (matches ? h2 : h1).emit("connection", socket);
   };
@@ -61,19 +85,38 @@ function routeSocket(socket: Socket, h2: Http2Server, h1: ReturnType<typeof crea
 
 /**
  * Listens on one plaintext port for HTTP/2 (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect JSON,
- * gRPC-Web) at the same time, by reading the first bytes of each connection.
+ * gRPC-Web) at the same time, by reading the first bytes of each connection. Every connection
+ * is bounded by `limits`: see {@link ConnectionLimits}.
  */
 export async function listenDualProtocol(options: DualProtocolOptions): Promise<DualProtocolServer> {
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+  const logger = options.logger ?? noopLogger;
+  const { maxHeaderBytes, handler } = options;
   const h2 = createHttp2Server(
-    { maxSessionMemory: 64, settings: { maxHeaderListSize: options.maxHeaderBytes } },
-    options.handler,
+    {
+      maxSessionMemory: 64,
+      settings: {
+        maxHeaderListSize: Math.max(maxHeaderBytes, HTTP2_HEADER_LIST_CEILING),
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+      },
+    },
+    (req, res) => {
+      if (!refuseOversizedHeaders(req, res, maxHeaderBytes)) handler(req, res);
+    },
   );
   const h1 = createHttp1Server(
-    { maxHeaderSize: options.maxHeaderBytes, keepAliveTimeout: 60_000 },
-    options.handler,
+    {
+      maxHeaderSize: maxHeaderBytes,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      headersTimeout: limits.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(limits.handshakeTimeoutMs / 4))),
+    },
+    handler,
   );
+  trackHttp1Connections(h1);
   const sessions = new Set<ServerHttp2Session>();
   h2.on("session", (session) => {
+    guardHttp2Session(session, limits);
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     if (options.maxConnectionAgeMs)
@@ -83,12 +126,21 @@ export async function listenDualProtocol(options: DualProtocolOptions): Promise<
   const net: NetServer = createNetServer({ pauseOnConnect: false }, (socket) => {
     openConnections++;
     socket.once("close", () => openConnections--);
-    routeSocket(socket, h2, h1);
+    routeSocket(socket, h2, h1, limits.handshakeTimeoutMs);
   });
+  // Connections beyond the cap are closed by Node as soon as they are accepted.
+  net.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     net.once("error", reject);
-    net.listen(options.port, options.host, () => resolve());
+    net.listen(options.port, options.host, () => {
+      net.off("error", reject);
+      resolve();
+    });
   });
+  // Errors of the listening socket itself (e.g. EMFILE on accept) must not end the process.
+  net.on("error", (error: Error) =>
+    logger.warn({ reason: error.message }, "external port: accepting a connection failed"),
+  );
   const address = net.address();
   return {
     port: typeof address === "object" && address ? address.port : options.port,

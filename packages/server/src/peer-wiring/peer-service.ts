@@ -1,3 +1,4 @@
+import type { ConnectionLimits } from "../connections/connection-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
 import type { RoutingView } from "../routing/routing-view.js";
@@ -15,12 +16,14 @@ export class PeerService {
   readonly link: PeerLink;
   readonly #ctx: MeshContext;
   readonly #maxMessageBytes: number;
+  readonly #limits: ConnectionLimits | undefined;
   #handler: MeshPeerHandler | undefined;
   #server: PeerServer | undefined;
 
-  constructor(ctx: MeshContext, maxMessageBytes: number) {
+  constructor(ctx: MeshContext, maxMessageBytes: number, limits?: ConnectionLimits) {
     this.#ctx = ctx;
     this.#maxMessageBytes = maxMessageBytes;
+    this.#limits = limits;
     this.link = new PeerLink(ctx, maxMessageBytes);
   }
 
@@ -39,6 +42,7 @@ export class PeerService {
       instanceId: ctx.selfId,
       port: ctx.identity.internalPort,
       logger: ctx.logger,
+      ...(this.#limits === undefined ? {} : { limits: this.#limits }),
     });
     ctx.logger.info({ port: this.#server.port }, "peer service listening");
   }
@@ -70,6 +74,10 @@ export class PeerService {
  * The peer service of an instance with an internal port (`MM_INTERNAL_GRPC_PORT`); undefined for
  * internal port 0, a single instance that neither serves nor calls peers.
  */
-export function createPeerService(ctx: MeshContext, maxMessageBytes: number): PeerService | undefined {
-  return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes) : undefined;
+export function createPeerService(
+  ctx: MeshContext,
+  maxMessageBytes: number,
+  limits?: ConnectionLimits,
+): PeerService | undefined {
+  return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes, limits) : undefined;
 }

@@ -4,6 +4,8 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "@modelmesh/core";
 import { MeshPeerService } from "@modelmesh/proto";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "../connections/connection-limits.js";
+import { guardHttp2Session } from "../connections/guard-session.js";
 import { createForwardedHandler } from "./forwarded-handler.js";
 import { peerStatusService } from "./peer-status-service.js";
 import type { PeerHandler } from "./types.js";
@@ -42,6 +44,8 @@ export interface ListenPeerServerOptions extends PeerServiceOptions {
   readonly host?: string;
   /** Per-stream and per-connection receive window, bytes. Default 8 MiB, as the client side. */
   readonly windowBytes?: number;
+  /** Bounds on the connections peers (or anyone reaching the port) open. Default {@link DEFAULT_CONNECTION_LIMITS}. */
+  readonly limits?: ConnectionLimits;
 }
 
 /** A listening peer server. */
@@ -58,14 +62,19 @@ export interface PeerServer {
 /** Starts an h2c server on the internal peer port. */
 export async function listenPeerServer(options: ListenPeerServerOptions): Promise<PeerServer> {
   const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
   const server = http2.createServer(
-    { settings: { initialWindowSize: windowBytes } },
+    { settings: { initialWindowSize: windowBytes, maxConcurrentStreams: limits.maxConcurrentStreams } },
     createPeerRequestListener(options),
   );
+  // Connections beyond the cap are closed by Node before they cost more than the accept.
+  server.maxConnections = limits.maxConnections;
   // Answers go out at once instead of waiting for the previous segment's ACK (Nagle).
   server.on("connection", (socket: Socket) => socket.setNoDelay(true));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
+    // A reset or broken connection ends that session only; it is not worth a log line each.
+    guardHttp2Session(session, limits);
     sessions.add(session);
     session.on("connect", () => session.setLocalWindowSize(windowBytes));
     session.setLocalWindowSize(windowBytes);
@@ -78,6 +87,10 @@ export async function listenPeerServer(options: ListenPeerServerOptions): Promis
       resolve();
     });
   });
+  // Errors of the listening socket itself (e.g. EMFILE on accept) must not end the process.
+  server.on("error", (error: Error) =>
+    options.logger?.warn({ reason: error.message }, "peer port: accepting a connection failed"),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     port,

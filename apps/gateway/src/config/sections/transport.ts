@@ -13,7 +13,7 @@ export interface TransportSection {
   readonly prestopPort: number | null;
   /** `MM_SVC_GRPC_MAX_MSG_SIZE`: largest request or runtime response message, bytes. */
   readonly maxMessageBytes: number;
-  /** `MM_SVC_GRPC_MAX_HEADERS_SIZE`: largest request header block, bytes. */
+  /** `MM_SVC_GRPC_MAX_HEADERS_SIZE`: largest request header list, bytes (1 KiB–64 KiB). */
   readonly maxHeaderBytes: number;
   /** `MM_SVC_GRPC_MAX_CONNECTION_AGE_SECS`: close client connections after this long (ms); null = never. */
   readonly maxConnectionAgeMs: number | null;
@@ -77,7 +77,8 @@ export function readTransportSection(r: ConfigReader): TransportSection {
         description: "max header size (bytes)",
         default: 8192,
       },
-      integer(1024, 1024 * 1024),
+      // Larger header lists are reset by Node/nghttp2 itself (see the listener's header limit).
+      integer(1024, 65_536),
     ),
     maxConnectionAgeMs: secondsToMs(
       r.read(
