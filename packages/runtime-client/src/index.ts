@@ -36,6 +36,13 @@ export type { HandshakeOptions, HandshakeResult } from "./handshake.js";
 export { awaitRuntimeReady } from "./handshake.js";
 // --- management (§6.7, §8.4) ---
 export { RuntimeManagementClient, statusOfCallError } from "./management-client.js";
+export {
+  forbiddenMethodMessage,
+  isRuntimeManagementMethod,
+  isWellFormedMethod,
+  notPermittedMessage,
+  RUNTIME_MANAGEMENT_SERVICE,
+} from "./method-names.js";
 export type { LoadedModel, LoadModelArgs } from "./model-load.js";
 export type { ModelManagerOptions } from "./model-manager.js";
 export { RuntimeModelManager } from "./model-manager.js";
@@ -46,7 +53,9 @@ export {
   isMlServerNotFound,
   isRuntimeNotFound,
   isTritonNotFound,
+  MAX_RUNTIME_MESSAGE_CHARS,
   translateLoadError,
   translateRuntimeError,
+  truncateMessage,
 } from "./runtime-errors.js";
 export type { UnloadRetryOptions } from "./unload-retry-queue.js";

@@ -45,6 +45,7 @@ export {
   createPeerRequestListener,
   DEFAULT_INTERNAL_PORT,
   listenPeerServer,
+  MAX_INSTANCE_ID_BYTES,
   PeerClient,
   PeerDirectory,
   PeerTraffic,
