@@ -6,7 +6,12 @@
 
 // --- connecting (§8.1, §8.2) ---
 export type { ConnectRuntimeOptions, RuntimeConnection } from "./connect-runtime.js";
-export { connectRuntime } from "./connect-runtime.js";
+export {
+  connectRuntime,
+  DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
+} from "./connect-runtime.js";
+export { connectionErrorCode } from "./connection-errors.js";
 export type { ResolvedEndpoints, RuntimeEndpoint, RuntimeEndpointOptions } from "./endpoints.js";
 export {
   DEFAULT_RUNTIME_PORT,
