@@ -91,8 +91,8 @@ export function translateRuntimeError(method: string, status: GrpcStatus): MeshE
 }
 
 /**
- * Translates a failed `loadModel` into `LOAD_FAILED` with the failure message the original records
- * (§6.4): `CODE: description`, or just the description for UNKNOWN; the runtime's text is cut to
+ * Translates a failed `loadModel` into `LOAD_FAILED` with the failure message the original records:
+ * `CODE: description`, or just the description for UNKNOWN; the runtime's text is cut to
  * {@link MAX_RUNTIME_MESSAGE_CHARS}.
  */
 export function translateLoadError(modelId: string, status: GrpcStatus): MeshError {
