@@ -25,12 +25,30 @@ export interface ConnectRuntimeOptions extends RuntimeEndpointOptions {
   readonly maxMessageBytes?: number;
   /** HTTP/2 sessions to the serving endpoint. Default 1. */
   readonly servingSessions?: number;
+  /**
+   * HTTP/2 PING interval on every connection to the runtime (management and inference), ms; 0
+   * sends none. Default {@link DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS}. A runtime that stops
+   * answering PINGs (a frozen process) has its connection closed, so calls on it fail with
+   * UNAVAILABLE within interval + timeout instead of waiting for their deadlines (or forever).
+   */
+  readonly keepAliveIntervalMs?: number;
+  /** How long a PING may go unanswered, ms. Default {@link DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS}. */
+  readonly keepAliveTimeoutMs?: number;
   /** Unload retries (§6.7): 90 retries on a 10 s period by default. */
   readonly unloadRetry?: UnloadRetryOptions;
   /** Aborts the startup handshake. */
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
 }
+
+/** Default {@link ConnectRuntimeOptions.keepAliveIntervalMs}: as on connections to peers. */
+export const DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS = 10_000;
+
+/**
+ * Default {@link ConnectRuntimeOptions.keepAliveTimeoutMs}: a runtime on the same host answers a
+ * PING in well under a millisecond; 5 s leaves room for a busy machine.
+ */
+export const DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS = 5000;
 
 /** A runtime that answered READY: its parameters, management operations and data-plane forwarder. */
 export interface RuntimeConnection {
@@ -57,7 +75,11 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
   const logger = options.logger ?? noopLogger;
   const { candidates, serving } = resolveRuntimeEndpoints(options);
   logger.info({ candidates: candidates.map(describeEndpoint) }, "connecting to the model runtime");
-  const clients = candidates.map((endpoint) => new RuntimeManagementClient(endpoint));
+  const keepAlive = {
+    keepAliveIntervalMs: options.keepAliveIntervalMs ?? DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
+  };
+  const clients = candidates.map((endpoint) => new RuntimeManagementClient(endpoint, keepAlive));
   const ready = await awaitRuntimeReady(clients, {
     ...(options.startupTimeoutMs === undefined ? {} : { timeoutMs: options.startupTimeoutMs }),
     ...(options.startupPollIntervalMs === undefined ? {} : { pollIntervalMs: options.startupPollIntervalMs }),
@@ -85,6 +107,7 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     logger,
   });
   const forwarder = new GrpcForwarder(http2TargetFor(servingEndpoint), {
+    ...keepAlive,
     translateError: translateRuntimeError,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.servingSessions === undefined ? {} : { size: options.servingSessions }),

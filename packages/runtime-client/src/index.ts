@@ -6,7 +6,12 @@
 
 // --- connecting (§8.1, §8.2) ---
 export type { ConnectRuntimeOptions, RuntimeConnection } from "./connect-runtime.js";
-export { connectRuntime } from "./connect-runtime.js";
+export {
+  connectRuntime,
+  DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
+} from "./connect-runtime.js";
+export { connectionErrorCode } from "./connection-errors.js";
 export type { ResolvedEndpoints, RuntimeEndpoint, RuntimeEndpointOptions } from "./endpoints.js";
 export {
   DEFAULT_RUNTIME_PORT,
@@ -36,6 +41,13 @@ export type { HandshakeOptions, HandshakeResult } from "./handshake.js";
 export { awaitRuntimeReady } from "./handshake.js";
 // --- management (§6.7, §8.4) ---
 export { RuntimeManagementClient, statusOfCallError } from "./management-client.js";
+export {
+  forbiddenMethodMessage,
+  isRuntimeManagementMethod,
+  isWellFormedMethod,
+  notPermittedMessage,
+  RUNTIME_MANAGEMENT_SERVICE,
+} from "./method-names.js";
 export type { LoadedModel, LoadModelArgs } from "./model-load.js";
 export type { ModelManagerOptions } from "./model-manager.js";
 export { RuntimeModelManager } from "./model-manager.js";
@@ -46,7 +58,9 @@ export {
   isMlServerNotFound,
   isRuntimeNotFound,
   isTritonNotFound,
+  MAX_RUNTIME_MESSAGE_CHARS,
   translateLoadError,
   translateRuntimeError,
+  truncateMessage,
 } from "./runtime-errors.js";
 export type { UnloadRetryOptions } from "./unload-retry-queue.js";

@@ -6,43 +6,18 @@ import {
   type PredictModelSizeRequest,
   type RuntimeStatusResponse,
 } from "@modelmesh/proto";
+import { connectionErrorCode } from "./connection-errors.js";
 import type { RuntimeEndpoint } from "./endpoints.js";
-import { Http2SessionPool, http2TargetFor } from "./forwarder/session-pool.js";
+import { Http2SessionPool, http2TargetFor, type SessionPoolOptions } from "./forwarder/session-pool.js";
 import { GrpcCode, type GrpcStatus } from "./grpc-status.js";
 import { callUnary } from "./unary-call.js";
-
-/** Node error codes that mean "the runtime is not there (now)": treated as UNAVAILABLE. */
-const connectionErrorCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOENT",
-  "EPIPE",
-  "ETIMEDOUT",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ERR_HTTP2_GOAWAY_SESSION",
-  "ERR_HTTP2_SESSION_ERROR",
-  "ERR_HTTP2_STREAM_CANCEL",
-  "ERR_HTTP2_STREAM_ERROR",
-  "ERR_HTTP2_INVALID_SESSION",
-  "ERR_HTTP2_ERROR",
-  "ERR_STREAM_PREMATURE_CLOSE",
-]);
-
-function nodeErrorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && connectionErrorCodes.has(code)) return code;
-  }
-  return undefined;
-}
 
 /**
  * The gRPC status of a failed management call. Connection failures (refused, reset, missing
  * socket) become UNAVAILABLE whatever code the transport chose, so "not up yet" is one case.
  */
 export function statusOfCallError(error: unknown): GrpcStatus {
-  const connectionCode = nodeErrorCode(error);
+  const connectionCode = connectionErrorCode(error);
   if (connectionCode !== undefined) {
     const message = error instanceof ConnectError ? error.rawMessage : String(error);
     return { code: GrpcCode.UNAVAILABLE, message: `${connectionCode}: ${message}` };
@@ -64,10 +39,18 @@ export class RuntimeManagementClient {
   readonly endpoint: RuntimeEndpoint;
   readonly #sessions: Http2SessionPool;
 
-  constructor(endpoint: RuntimeEndpoint) {
+  /**
+   * `keepAlive`: HTTP/2 PINGs on the connection (see `SessionPoolOptions`; default none), so that
+   * loads and unloads, which have no deadline, fail when the runtime stops answering.
+   */
+  constructor(
+    endpoint: RuntimeEndpoint,
+    keepAlive: Pick<SessionPoolOptions, "keepAliveIntervalMs" | "keepAliveTimeoutMs"> = {},
+  ) {
     this.endpoint = endpoint;
     // Management messages are small: default HTTP/2 windows, a modest session memory cap.
     this.#sessions = new Http2SessionPool(http2TargetFor(endpoint), {
+      ...keepAlive,
       size: 1,
       windowBytes: 1024 * 1024,
       maxSessionMemoryMb: 32,

@@ -121,6 +121,30 @@ describe("methodPolicy()", () => {
       method: "mmesh.ModelRuntime/unloadModel",
       expected: { t: "denied", message: "Method not found or not permitted: mmesh.ModelRuntime/unloadModel" },
     },
+    {
+      name: "the management service in another case",
+      p: none.parameters,
+      method: "mmesh.modelRuntime/runtimeStatus",
+      expected: {
+        t: "denied",
+        message: "Method not found or not permitted: mmesh.modelRuntime/runtimeStatus",
+      },
+    },
+    {
+      name: "a doubled slash before the management service",
+      p: none.parameters,
+      method: "/mmesh.ModelRuntime/unloadModel",
+      expected: {
+        t: "denied",
+        message: "Method not found or not permitted: /mmesh.ModelRuntime/unloadModel",
+      },
+    },
+    {
+      name: "a method with a query",
+      p: none.parameters,
+      method: "x.Y/z?a=b",
+      expected: { t: "denied", message: "Method not found or not permitted: x.Y/z?a=b" },
+    },
   ];
   for (const c of cases)
     it(`handles ${c.name}`, () => expect(methodPolicy(c.p, c.method)).toEqual(c.expected));

@@ -1,5 +1,6 @@
 import { bytesToUnits, UNIT_SIZE_BYTES } from "@modelmesh/core";
 import type { RuntimeStatusResponse } from "@modelmesh/proto";
+import { forbiddenMethodMessage, notPermittedMessage } from "./method-names.js";
 
 const MIB = 1024 * 1024;
 
@@ -98,16 +99,14 @@ export type MethodPolicy =
 const noInjection: MethodPolicy = Object.freeze({ t: "allowed", idInjectionPath: Object.freeze([]) });
 
 /**
- * Applies the runtime's method allow-list (§2.6.1): `mmesh.ModelRuntime/*` is never forwarded;
- * with methodInfos and without allowAnyMethod only listed methods are. Denials carry the
- * original's UNIMPLEMENTED message. `method` is `pkg.Service/Method`.
+ * Applies the runtime's method allow-list: `mmesh.ModelRuntime/*` (in any spelling) and
+ * anything that is not a plain `package.Service/Method` name are never forwarded; with methodInfos
+ * and without allowAnyMethod only listed methods are. Denials carry the original's UNIMPLEMENTED
+ * message. `method` is the request path without its leading `/`.
  */
 export function methodPolicy(parameters: RuntimeParameters, method: string): MethodPolicy {
-  const denied = (): MethodPolicy => ({
-    t: "denied",
-    message: `Method not found or not permitted: ${method}`,
-  });
-  if (method.startsWith("mmesh.ModelRuntime/")) return denied();
+  const denied = (): MethodPolicy => ({ t: "denied", message: notPermittedMessage(method) });
+  if (forbiddenMethodMessage(method) !== undefined) return denied();
   const path = parameters.idInjectionPaths.get(method);
   if (path !== undefined) return path.length === 0 ? noInjection : { t: "allowed", idInjectionPath: path };
   return parameters.allowAnyMethod ? noInjection : denied();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { translateLoadError, translateRuntimeError } from "./runtime-errors.js";
+import {
+  describeStatus,
+  MAX_RUNTIME_MESSAGE_CHARS,
+  translateLoadError,
+  translateRuntimeError,
+  truncateMessage,
+} from "./runtime-errors.js";
 
 const method = "mmesh.ExamplePredictor/predict";
 
@@ -82,5 +88,24 @@ describe("translateLoadError()", () => {
       details: { modelId: "m", grpcCode: 13 },
     });
     expect(translateLoadError("m", { code: 2, message: "odd" }).message).toBe("odd");
+  });
+});
+
+describe("bounded runtime messages", () => {
+  it("truncateMessage() keeps short text and cuts long text, never inside a character", () => {
+    expect(truncateMessage("short", 10)).toBe("short");
+    expect(truncateMessage("0123456789abc", 10)).toBe("0123456789 … (truncated)");
+    expect(truncateMessage("123456789😀", 10)).toBe("123456789 … (truncated)");
+  });
+
+  it("cuts a runtime's long message in translated inference and load errors", () => {
+    const huge = { code: 13, message: "x".repeat(1_000_000) };
+    const limit = MAX_RUNTIME_MESSAGE_CHARS + 100;
+    expect(describeStatus(huge).length).toBeLessThan(limit);
+    expect(translateRuntimeError(method, huge).message.length).toBeLessThan(limit);
+    expect(translateLoadError("m", huge).message.length).toBeLessThan(limit);
+    expect(translateLoadError("m", { code: 2, message: "y".repeat(1_000_000) }).message.length).toBeLessThan(
+      limit,
+    );
   });
 });

@@ -27,11 +27,33 @@ export function isRuntimeNotFound(status: GrpcStatus): boolean {
   return status.code === GrpcCode.NOT_FOUND || isTritonNotFound(status) || isMlServerNotFound(status);
 }
 
-/** `CODE: message` as gRPC-java prints a status (just `CODE` without a message). */
+/**
+ * Longest text of a runtime's error message that the mesh keeps, characters (2048): enough for
+ * any real diagnosis, while a runtime's huge message is not stored in model records (every
+ * instance keeps them in memory) nor sent on in headers.
+ */
+export const MAX_RUNTIME_MESSAGE_CHARS = 2048;
+
+/**
+ * `text` cut to at most `maxChars` UTF-16 code units (never between the two halves of a
+ * character), with " … (truncated)" added when it was cut.
+ */
+export function truncateMessage(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = Math.max(0, maxChars);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)} … (truncated)`;
+}
+
+/**
+ * `CODE: message` as gRPC-java prints a status (just `CODE` without a message), the message cut
+ * to {@link MAX_RUNTIME_MESSAGE_CHARS}.
+ */
 export function describeStatus(status: GrpcStatus): string {
   return status.message === ""
     ? grpcCodeName(status.code)
-    : `${grpcCodeName(status.code)}: ${status.message}`;
+    : `${grpcCodeName(status.code)}: ${truncateMessage(status.message, MAX_RUNTIME_MESSAGE_CHARS)}`;
 }
 
 /**
@@ -69,11 +91,14 @@ export function translateRuntimeError(method: string, status: GrpcStatus): MeshE
 }
 
 /**
- * Translates a failed `loadModel` into `LOAD_FAILED` with the failure message the original records
- * (§6.4): `CODE: description`, or just the description for UNKNOWN.
+ * Translates a failed `loadModel` into `LOAD_FAILED` with the failure message the original records:
+ * `CODE: description`, or just the description for UNKNOWN; the runtime's text is cut to
+ * {@link MAX_RUNTIME_MESSAGE_CHARS}.
  */
 export function translateLoadError(modelId: string, status: GrpcStatus): MeshError {
   const message =
-    status.code === GrpcCode.UNKNOWN && status.message !== "" ? status.message : describeStatus(status);
+    status.code === GrpcCode.UNKNOWN && status.message !== ""
+      ? truncateMessage(status.message, MAX_RUNTIME_MESSAGE_CHARS)
+      : describeStatus(status);
   return new MeshError("LOAD_FAILED", message, { grpcCode: status.code, modelId });
 }

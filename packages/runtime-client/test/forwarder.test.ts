@@ -11,7 +11,7 @@ import {
   type RuntimeConnection,
   runtimeRequestHeaders,
 } from "../src/index.js";
-import { closeConnections, connectTo, predictAnswers, predictBody } from "./support.js";
+import { closeConnections, connectTo, frame, predictAnswers, predictBody } from "./support.js";
 
 let runtime: TestExampleRuntime;
 let connection: RuntimeConnection;
@@ -205,6 +205,34 @@ describe("GrpcForwarder to the example runtime", () => {
       const error = await forwardAndCollect(c.forwarder, predict("not-loaded", "x")).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "MODEL_NOT_HERE", details: { grpcCode } });
     }
+  });
+
+  it("never forwards a runtime management call, in any spelling (UNIMPLEMENTED, nothing sent)", async () => {
+    await runtime.syncEvents();
+    const before = runtime.events().length;
+    for (const path of [
+      "/mmesh.ModelRuntime/unloadModel",
+      "/mmesh.modelruntime/unloadModel",
+      "//mmesh.ModelRuntime/unloadModel",
+      "/mmesh.ModelRuntime/runtimeStatus?x",
+      "mmesh.ModelRuntime/runtimeStatus",
+    ]) {
+      const r = record(connection.forwarder, predict("echo", "x", { path, body: frame(new Uint8Array()) }));
+      await r.done;
+      expect(r.calls, path).toEqual(["error"]);
+      expect(r.error?.code, path).toBe("UNIMPLEMENTED");
+      expect(r.started).toBe(false);
+    }
+    await runtime.syncEvents();
+    expect(
+      runtime
+        .events()
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(["events-synced"]);
+    const r = record(connection.forwarder, predict("echo", "still served"));
+    await r.done;
+    expect(r.calls).toEqual(["headers", "data", "trailers"]);
   });
 
   it("forwards KServe V2 ModelInfer over a Unix socket", async () => {

@@ -186,7 +186,11 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
-        await peerService?.listen(view, () => state.started);
+        await peerService?.listen(
+          view,
+          () => state.started,
+          () => dataplane,
+        );
         state.session = await options.store.openSession();
         publisher = new InstancePublisher(ctx, state.session, startTimeMs);
         await publisher.start();

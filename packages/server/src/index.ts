@@ -47,7 +47,18 @@ export {
   createPeerRequestListener,
   DEFAULT_INTERNAL_PORT,
   listenPeerServer,
+  MAX_INSTANCE_ID_BYTES,
   PeerClient,
   PeerDirectory,
   PeerTraffic,
 } from "./peer/index.js";
+// Size limits of client requests (INVALID_ARGUMENT beyond them).
+export {
+  MAX_MODEL_ID_BYTES,
+  MAX_MODEL_KEY_BYTES,
+  MAX_MODEL_PATH_BYTES,
+  MAX_MODEL_TYPE_BYTES,
+  MAX_MODELS_PER_CALL,
+  MAX_OWNER_BYTES,
+  MAX_VMODEL_ID_BYTES,
+} from "./service/request-limits.js";

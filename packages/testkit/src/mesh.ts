@@ -58,6 +58,8 @@ export interface TestMesh {
   readonly port: number;
   readonly probePort: number;
   readonly prestopPort: number;
+  /** Internal peer port (`MM_INTERNAL_GRPC_PORT`). */
+  readonly internalPort: number;
   /** `http://127.0.0.1:<port>`. */
   readonly baseUrl: string;
   /** `MM_INSTANCE_ID` given to the gateway. */

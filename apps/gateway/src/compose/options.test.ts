@@ -26,6 +26,14 @@ describe("runtimeOptions()", () => {
     expect(options).toMatchObject(expected);
     expect(options).toMatchObject({ startupTimeoutMs: 180_000, maxMessageBytes: 16 * 1024 * 1024 });
   });
+
+  it("passes the runtime keep-alive settings", () => {
+    const env = { MM_RUNTIME_KEEPALIVE_INTERVAL_MS: "2000", MM_RUNTIME_KEEPALIVE_TIMEOUT_MS: "1000" };
+    expect(runtimeOptions(config(env))).toMatchObject({
+      keepAliveIntervalMs: 2000,
+      keepAliveTimeoutMs: 1000,
+    });
+  });
 });
 
 describe("meshOptions()", () => {

@@ -24,6 +24,8 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     ...serving(runtime.serving),
     startupTimeoutMs: runtime.startupTimeoutMs,
     startupPollIntervalMs: runtime.startupPollIntervalMs,
+    keepAliveIntervalMs: runtime.keepAliveIntervalMs,
+    keepAliveTimeoutMs: runtime.keepAliveTimeoutMs,
     maxMessageBytes: transport.maxMessageBytes,
   };
 }

@@ -179,3 +179,27 @@ describe("loadConfig()", () => {
     ).toBe(true);
   });
 });
+
+describe("runtime keep-alive and instance id limits", () => {
+  it("pings the runtime every 10 s, allowing 5 s, by default; env and flags change it; 0 turns it off", () => {
+    expect(ok({}).runtime).toMatchObject({ keepAliveIntervalMs: 10_000, keepAliveTimeoutMs: 5000 });
+    expect(
+      ok({ MM_RUNTIME_KEEPALIVE_INTERVAL_MS: "0" }, ["--runtime-keepalive-timeout-ms=700"]).runtime,
+    ).toMatchObject({ keepAliveIntervalMs: 0, keepAliveTimeoutMs: 700 });
+  });
+
+  it("reports invalid keep-alive values and an instance id over 256 bytes together", () => {
+    const found = errors({
+      MM_RUNTIME_KEEPALIVE_INTERVAL_MS: "5",
+      MM_RUNTIME_KEEPALIVE_TIMEOUT_MS: "0",
+      MM_INSTANCE_ID: "i".repeat(257),
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'MM_RUNTIME_KEEPALIVE_INTERVAL_MS="5": must be 0 (none) or at least 10',
+        'MM_RUNTIME_KEEPALIVE_TIMEOUT_MS="0": must be between 10 and 600000',
+        `MM_INSTANCE_ID=${JSON.stringify("i".repeat(257))}: is 257 bytes, more than the limit of 256`,
+      ]),
+    );
+  });
+});

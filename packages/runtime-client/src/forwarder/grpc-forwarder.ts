@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from "node:http2";
 import { MeshError } from "@modelmesh/core";
 import { GrpcCode, type GrpcStatus } from "../grpc-status.js";
+import { forbiddenMethodMessage, notPermittedMessage } from "../method-names.js";
 import { describeStatus } from "../runtime-errors.js";
 import { ForwardCall } from "./forward-call.js";
 import { encodeGrpcTimeout } from "./grpc-timeout.js";
@@ -40,7 +41,8 @@ const noTimeout = undefined;
  * {@link ForwardSink} (no protobuf decoding). It propagates the deadline (`grpc-timeout` plus a
  * local timer) and cancellation (RST_STREAM), enforces the response message size limit and
  * reconnects after the endpoint restarts. Unary and server-streaming responses; the request must
- * be complete. Used for the runtime's serving endpoint, and reusable for any gRPC endpoint (extra
+ * be complete. It refuses (UNIMPLEMENTED, nothing sent) a path that is not a plain
+ * `/package.Service/Method` and any `mmesh.ModelRuntime` method. Used for the runtime's serving endpoint, and reusable for any gRPC endpoint (extra
  * headers go in the request).
  */
 export class GrpcForwarder {
@@ -70,6 +72,14 @@ export class GrpcForwarder {
     });
     if (request.signal?.aborted) {
       call.cancel();
+      return call;
+    }
+    // The last line of defence: whichever route led here (a client, a peer, a bug), a management
+    // call never travels the data plane, so a caller can never unload, load or purge models.
+    const forbidden =
+      method === request.path ? notPermittedMessage(request.path) : forbiddenMethodMessage(method);
+    if (forbidden !== undefined) {
+      call.fail(new MeshError("UNIMPLEMENTED", forbidden));
       return call;
     }
     const headers: OutgoingHttpHeaders = {

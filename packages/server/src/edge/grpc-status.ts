@@ -1,5 +1,5 @@
 import { isMeshError, type MeshError, type MeshErrorCode } from "@modelmesh/core";
-import { GrpcCode } from "@modelmesh/runtime-client";
+import { connectionErrorCode, GrpcCode } from "@modelmesh/runtime-client";
 
 // The code table and names are the runtime client's: one definition for the whole mesh.
 export { GrpcCode, grpcCodeName } from "@modelmesh/runtime-client";
@@ -32,10 +32,18 @@ export interface GrpcStatus {
   readonly message: string;
 }
 
-/** Maps a domain error to the status a client sees; a runtime's own code passes through. */
+/**
+ * Maps a domain error to the status a client sees; a runtime's own code passes through. An
+ * instance-unavailable error caused by a failed connection (refused, reset, or a runtime that
+ * stopped answering keep-alive PINGs) is UNAVAILABLE: nothing answered, so the client may retry,
+ * elsewhere or later. A runtime that answered UNAVAILABLE itself stays INTERNAL, as the original.
+ */
 export function meshErrorToStatus(error: MeshError): GrpcStatus {
   if (error.code === "RUNTIME_ERROR" && error.details.grpcCode !== undefined) {
     return { code: error.details.grpcCode, message: error.message };
+  }
+  if (error.code === "INSTANCE_UNAVAILABLE" && connectionErrorCode(error) !== undefined) {
+    return { code: GrpcCode.UNAVAILABLE, message: error.message };
   }
   return { code: statusByCode[error.code], message: error.message };
 }

@@ -27,6 +27,42 @@ describe("readRequestedModels()", () => {
     expect(() => read(...raw)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message }));
   });
 
+  it.each([
+    [
+      "a long mm-model-id",
+      ["mm-model-id", "m".repeat(1025)],
+      "mm-model-id header is 1025 bytes, more than the limit of 1024 bytes",
+    ],
+    [
+      "a long mm-model-id-bin (bytes, not characters)",
+      ["mm-model-id-bin", b64("é".repeat(513))],
+      "mm-model-id header is 1026 bytes, more than the limit of 1024 bytes",
+    ],
+    [
+      "a long mm-vmodel-id",
+      ["mm-vmodel-id", "v".repeat(1025)],
+      "mm-vmodel-id header is 1025 bytes, more than the limit of 1024 bytes",
+    ],
+    [
+      "a long tas-model-id",
+      ["tas-model-id", "t".repeat(1025)],
+      "mm-model-id header is 1025 bytes, more than the limit of 1024 bytes",
+    ],
+    [
+      "257 models",
+      ["mm-model-id-bin", Array.from({ length: 257 }, (_, i) => b64(`m${i}`)).join(",")],
+      "mm-model-id header names 257 models, more than the limit of 256",
+    ],
+  ])("refuses %s with INVALID_ARGUMENT", (_name, raw, message) => {
+    expect(() => read(...raw)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT", message }));
+  });
+
+  it("accepts ids at the limits", () => {
+    expect(read("mm-model-id", "m".repeat(1024)).ids).toEqual(["m".repeat(1024)]);
+    const many = Array.from({ length: 256 }, (_, i) => `m${i}`);
+    expect(read("mm-model-id-bin", many.map(b64).join(",")).ids).toEqual(many);
+  });
+
   it("reads mm-balanced and mm-required", () => {
     expect(read("mm-model-id", "m")).toMatchObject({ balanced: false, requireAll: false });
     expect(read("mm-model-id", "m", "mm-balanced", "TRUE", "mm-required", "all")).toMatchObject({

@@ -1,4 +1,10 @@
 import { MeshError } from "@modelmesh/core";
+import {
+  checkSize,
+  MAX_MODEL_ID_BYTES,
+  MAX_MODELS_PER_CALL,
+  MAX_VMODEL_ID_BYTES,
+} from "../service/request-limits.js";
 
 /** The models a request names, from its headers (§2.1 of the behaviour reference). */
 export interface RequestedModels {
@@ -27,7 +33,8 @@ function idsOf(headers: HeaderValues, name: string): string[] {
 /**
  * Resolves which (v)models a pass-through call is for, with the original's exact errors:
  * INVALID_ARGUMENT "must include mm-model-id header", "must include only one of model id and
- * vmodel id", "provided model-id header must be non-empty" (or vmodel-id).
+ * vmodel id", "provided model-id header must be non-empty" (or vmodel-id); and INVALID_ARGUMENT
+ * for more ids, or longer ones, than the request limits allow.
  */
 export function readRequestedModels(headers: HeaderValues): RequestedModels {
   let modelIds = idsOf(headers, "mm-model-id");
@@ -47,12 +54,28 @@ export function readRequestedModels(headers: HeaderValues): RequestedModels {
       `provided ${isVModel ? "vmodel-id" : "model-id"} header must be non-empty`,
     );
   }
+  checkRequestedIds(ids, isVModel, `${isVModel ? "mm-vmodel-id" : "mm-model-id"} header`);
   return {
     ids,
     isVModel,
     balanced: headers("mm-balanced")[0]?.toLowerCase() === "true",
     requireAll: headers("mm-required")[0]?.toLowerCase() === "all",
   };
+}
+
+/**
+ * Throws INVALID_ARGUMENT when a call names more models than {@link MAX_MODELS_PER_CALL} or an id
+ * longer than the (v)model id limit; `source` names where the ids came from, for the message.
+ */
+export function checkRequestedIds(ids: readonly string[], isVModel: boolean, source: string): void {
+  if (ids.length > MAX_MODELS_PER_CALL) {
+    throw new MeshError(
+      "INVALID_ARGUMENT",
+      `${source} names ${ids.length} models, more than the limit of ${MAX_MODELS_PER_CALL}`,
+    );
+  }
+  const limit = isVModel ? MAX_VMODEL_ID_BYTES : MAX_MODEL_ID_BYTES;
+  for (const id of ids) checkSize(source, id, limit);
 }
 
 /** Builds a {@link HeaderValues} lookup over Node's flat `rawHeaders` list (keeps repeats apart). */

@@ -1,7 +1,12 @@
 import type { Http2ServerRequest } from "node:http2";
 import { extractField, MeshError } from "@modelmesh/core";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
-import { headerValuesFromRaw, type RequestedModels, readRequestedModels } from "./model-id-headers.js";
+import {
+  checkRequestedIds,
+  headerValuesFromRaw,
+  type RequestedModels,
+  readRequestedModels,
+} from "./model-id-headers.js";
 
 /** The dataplane rule of one method: its config (if any), or a refusal. */
 export function dataplaneRule(
@@ -34,6 +39,7 @@ export function modelsFromBody(
   const headers = headerValuesFromRaw(req.rawHeaders);
   const id = extractFromBody(body, rpc.idExtractionPath);
   if (id === undefined || id === "") return readRequestedModels(headers);
+  checkRequestedIds([id], rpc.vModelId, "model id in the request body");
   return {
     ids: [id],
     isVModel: rpc.vModelId,

@@ -1,8 +1,11 @@
 import { MeshError, type ModelStatusDetails } from "@modelmesh/core";
+import { methodPolicy } from "@modelmesh/runtime-client";
 import { routeInference } from "../inference/inference-route.js";
 import { readRequestBody } from "../inference/read-request.js";
 import { relayCall } from "../inference/relay-call.js";
+import { dataplaneRule } from "../inference/resolve-models.js";
 import type { MeshContext } from "../mesh-context.js";
+import type { DataplaneConfig } from "../model-mesh.js";
 import type { PeerRoutingContext } from "../peer/routing-context.js";
 import type { ForwardedInference, PeerCallScope, PeerHandler, PeerStatusRequest } from "../peer/types.js";
 import type { RoutingView } from "../routing/routing-view.js";
@@ -15,6 +18,8 @@ export interface MeshPeerHandlerOptions {
   readonly maxMessageBytes: number;
   /** False until the mesh has started: calls are refused (retryable). */
   readonly started: () => boolean;
+  /** `MM_DATAPLANE_CONFIG` now: its method allow-list applies to forwarded calls as on the serving port. */
+  readonly dataplane?: () => DataplaneConfig | undefined;
 }
 
 function hopFacts(context: PeerRoutingContext, excludeInstances: readonly string[] = []): PeerHopFacts {
@@ -51,6 +56,21 @@ export class MeshPeerHandler implements PeerHandler {
   idle(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * The serving port's method policy (the runtime's allow-list, which never admits
+   * `mmesh.ModelRuntime`, then the dataplane config's): UNIMPLEMENTED for a method it refuses.
+   */
+  checkForwardedMethod(method: string): MeshError | undefined {
+    const policy = methodPolicy(this.#options.ctx.runtime.parameters, method);
+    if (policy.t === "denied") return new MeshError("UNIMPLEMENTED", policy.message);
+    try {
+      dataplaneRule(this.#options.dataplane?.(), method);
+    } catch (error) {
+      return MeshError.from(error);
+    }
+    return undefined;
   }
 
   modelStatus(request: PeerStatusRequest, scope: PeerCallScope): Promise<ModelStatusDetails> {

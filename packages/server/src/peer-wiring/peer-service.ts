@@ -1,5 +1,6 @@
 import type { ConnectionLimits } from "../connections/connection-limits.js";
 import type { MeshContext } from "../mesh-context.js";
+import type { DataplaneConfig } from "../model-mesh.js";
 import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { MeshPeerHandler } from "./peer-handler.js";
@@ -32,11 +33,24 @@ export class PeerService {
     return this.#server?.port;
   }
 
-  /** Starts serving peers on the identity's internal port; calls are refused until `started()`. */
-  async listen(view: RoutingView, started: () => boolean): Promise<void> {
+  /**
+   * Starts serving peers on the identity's internal port; calls are refused until `started()`.
+   * `dataplane` is the current dataplane config, whose method allow-list forwarded calls obey.
+   */
+  async listen(
+    view: RoutingView,
+    started: () => boolean,
+    dataplane?: () => DataplaneConfig | undefined,
+  ): Promise<void> {
     if (this.#server !== undefined) return;
     const ctx = this.#ctx;
-    this.#handler = new MeshPeerHandler({ ctx, view, maxMessageBytes: this.#maxMessageBytes, started });
+    this.#handler = new MeshPeerHandler({
+      ctx,
+      view,
+      maxMessageBytes: this.#maxMessageBytes,
+      started,
+      ...(dataplane === undefined ? {} : { dataplane }),
+    });
     this.#server = await listenPeerServer({
       handler: this.#handler,
       instanceId: ctx.selfId,

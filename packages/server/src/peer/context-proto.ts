@@ -13,6 +13,7 @@ import {
 } from "@modelmesh/proto";
 import {
   contextProblem,
+  instanceIdsProblem,
   invalid,
   MAX_EXCLUDES,
   type PeerResult,
@@ -90,6 +91,8 @@ export function statusRequestFromProto(message: ModelStatusRequest): PeerResult<
   const lastUsedMs = safeNumber(message.lastUsedMs);
   if (Number.isNaN(lastUsedMs)) return invalid("last-used time out of range");
   if (message.excludeInstances.length > MAX_EXCLUDES) return invalid(`more than ${MAX_EXCLUDES} excludes`);
+  const tooLong = instanceIdsProblem("exclude instances", message.excludeInstances);
+  if (tooLong !== undefined) return invalid(tooLong);
   return {
     ok: true,
     value: {

@@ -1,9 +1,9 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import { type Logger, MeshError, noopLogger } from "@modelmesh/core";
-import { parseGrpcTimeout } from "@modelmesh/runtime-client";
+import { forbiddenMethodMessage, notPermittedMessage, parseGrpcTimeout } from "@modelmesh/runtime-client";
 import { endWithTrailers, statusTrailers } from "../inference/grpc-response.js";
 import { decodeContextHeaders } from "./context-headers.js";
-import { encodePeerError } from "./peer-errors.js";
+import { encodePeerError, errorForPeer } from "./peer-errors.js";
 import { destinationMismatch } from "./peer-status-service.js";
 import type { PeerHandler } from "./types.js";
 
@@ -31,11 +31,14 @@ const http1Body = "the ModelMesh peer protocol needs HTTP/2";
 
 /**
  * The receiving side of forwarded inference (the Connect adapter's `fallback` on the internal
- * port: every path that is not `MeshPeerService`). Decodes and validates the routing context
- * (`INVALID_ARGUMENT` on garbage), checks the destination, links cancellation (the sender's
- * RST_STREAM or disconnect) and the `grpc-timeout` deadline to one signal, and hands the call to
- * `handler.serveForwarded`. A handler that rejects before responding gets its error sent as an
- * error status with error-kind trailers; a handler that resolves without answering is a bug,
+ * port: every path that is not `MeshPeerService`). Refuses with `UNIMPLEMENTED` a call that is not
+ * gRPC, whose path is not a plain `/package.Service/Method`, names a runtime management method or
+ * fails the handler's method check (`checkForwardedMethod`); decodes and validates the routing
+ * context (`INVALID_ARGUMENT` on garbage or out-of-bounds hints), checks the destination, links
+ * cancellation (the sender's RST_STREAM or disconnect) and the `grpc-timeout` deadline to one
+ * signal, and hands the call to `handler.serveForwarded`. A handler that rejects before
+ * responding gets its error sent as an error status with error-kind trailers (the message
+ * withheld when it concerns another model); a handler that resolves without answering is a bug,
  * answered with `INTERNAL`.
  */
 export function createForwardedHandler(options: ForwardedHandlerOptions) {
@@ -76,8 +79,30 @@ function refuse(req: Http2ServerRequest, error: MeshError): void {
   respondWithPeerError(req.stream, error);
 }
 
+/**
+ * Why a forwarded call for `path` may not be served, checked before anything else: only gRPC
+ * calls of plain method names that the handler accepts (never `mmesh.ModelRuntime`) pass.
+ */
+function methodRefusal(handler: PeerHandler, req: Http2ServerRequest, path: string): MeshError | undefined {
+  const contentType = req.headers["content-type"] ?? "";
+  if (!contentType.startsWith("application/grpc") || contentType.startsWith("application/grpc-web")) {
+    return new MeshError("UNIMPLEMENTED", "the internal port forwards gRPC calls only");
+  }
+  if (!path.startsWith("/")) return new MeshError("UNIMPLEMENTED", notPermittedMessage(path));
+  const method = path.slice(1);
+  const forbidden = forbiddenMethodMessage(method);
+  if (forbidden !== undefined) return new MeshError("UNIMPLEMENTED", forbidden);
+  return handler.checkForwardedMethod(method);
+}
+
 async function serve(options: ForwardedHandlerOptions, req: Http2ServerRequest): Promise<void> {
   const stream = req.stream;
+  const path = req.headers[":path"] ?? "/";
+  const refusal = methodRefusal(options.handler, req, path);
+  if (refusal !== undefined) {
+    refuse(req, refusal);
+    return;
+  }
   const decoded = decodeContextHeaders(req.headers);
   if (!decoded.ok) {
     refuse(req, decoded.error);
@@ -94,7 +119,7 @@ async function serve(options: ForwardedHandlerOptions, req: Http2ServerRequest):
   try {
     await options.handler.serveForwarded({
       context: decoded.value,
-      path: req.headers[":path"] ?? "/",
+      path,
       headers: req.headers,
       request: req,
       stream,
@@ -104,7 +129,7 @@ async function serve(options: ForwardedHandlerOptions, req: Http2ServerRequest):
     if (!stream.headersSent)
       respondWithPeerError(stream, new MeshError("INTERNAL", "peer handler finished without answering"));
   } catch (error) {
-    respondWithPeerError(stream, MeshError.from(error));
+    respondWithPeerError(stream, errorForPeer(MeshError.from(error), decoded.value.modelId));
   } finally {
     unlink();
   }

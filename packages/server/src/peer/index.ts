@@ -36,16 +36,29 @@ export { PeerClient } from "./peer-client.js";
 export type { PeerConnection, PeerDirectoryOptions } from "./peer-directory.js";
 export { PeerDirectory } from "./peer-directory.js";
 export type { EncodedPeerError, HeaderSource, PeerErrorKind, PeerIdentity } from "./peer-errors.js";
-export { decodePeerError, encodePeerError, errorTrailerNames } from "./peer-errors.js";
+export {
+  decodePeerError,
+  encodePeerError,
+  errorForPeer,
+  errorTrailerNames,
+  MAX_PEER_ERROR_MESSAGE_CHARS,
+} from "./peer-errors.js";
 export { peerRequestHeaders } from "./peer-headers.js";
 export type { ListenPeerServerOptions, PeerServer, PeerServiceOptions } from "./peer-server.js";
-export { createPeerRequestListener, listenPeerServer } from "./peer-server.js";
+export { createPeerRequestListener, listenPeerServer, MAX_STATUS_REQUEST_BYTES } from "./peer-server.js";
 export { destinationMismatch, peerConnectError, peerStatusService } from "./peer-status-service.js";
 export { PeerTraffic } from "./peer-traffic.js";
 export type { ConnectSessionManager } from "./pool-session-manager.js";
 export { poolSessionManager } from "./pool-session-manager.js";
 export type { PeerHop, PeerResult, PeerRoutingContext } from "./routing-context.js";
-export { contextProblem, MAX_EXCLUDES } from "./routing-context.js";
+export {
+  contextProblem,
+  MAX_CHAIN_LOAD_COUNT,
+  MAX_EXCLUDES,
+  MAX_INSTANCE_ID_BYTES,
+  MAX_KNOWN_SIZE_UNITS,
+  MAX_WEIGHT,
+} from "./routing-context.js";
 export type {
   ForwardedInference,
   PeerCallScope,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http2";
 import { MeshError, type MeshErrorCode, type MeshErrorDetails } from "@modelmesh/core";
+import { truncateMessage } from "@modelmesh/runtime-client";
 import { GrpcCode, type GrpcStatus, grpcCodeName, meshErrorToStatus } from "../edge/grpc-status.js";
 import { decodeId, encodeId } from "./context-headers.js";
 
@@ -54,6 +55,26 @@ const codeByKind: ReadonlyMap<string, MeshErrorCode> = new Map(
   Object.entries(kindByCode).map(([code, kind]) => [kind, code as MeshErrorCode]),
 );
 
+/**
+ * Longest error message sent to a peer, characters (4096): the runtime's own text is already cut
+ * to 2048 (`MAX_RUNTIME_MESSAGE_CHARS`); this leaves room for the mesh's prefixes while keeping
+ * every answer's trailers far below any header-list limit.
+ */
+export const MAX_PEER_ERROR_MESSAGE_CHARS = 4096;
+
+/**
+ * The error to send a peer that asked about `askedModelId`: the same error, except that an error
+ * about another model (its `modelId` differs) has its message withheld, so no caller of the
+ * internal port learns what a runtime said about a model it did not ask for. The code and kind
+ * stay, so routing still decides the same way.
+ */
+export function errorForPeer(error: MeshError, askedModelId: string): MeshError {
+  const about = error.details.modelId;
+  if (about === undefined || about === askedModelId) return error;
+  const { modelId: _other, ...details } = error.details;
+  return new MeshError(error.code, `${kindByCode[error.code]} error concerning another model`, details);
+}
+
 /** A MeshError as it crosses the hop: the gRPC status, and the error-kind fields to add to it. */
 export interface EncodedPeerError {
   readonly status: GrpcStatus;
@@ -63,7 +84,8 @@ export interface EncodedPeerError {
 /**
  * Encodes a MeshError for the sender: the status a plain gRPC client would see (the client-facing
  * table, so a runtime's own code stays the code) and the `mm-internal-*` fields that let a mesh
- * peer rebuild the same error (kind, instance id, model id, runtime code).
+ * peer rebuild the same error (kind, instance id, model id, runtime code). The message is cut to
+ * {@link MAX_PEER_ERROR_MESSAGE_CHARS}.
  */
 export function encodePeerError(error: MeshError): EncodedPeerError {
   const metadata: Record<string, string> = { [errorTrailerNames.kind]: kindByCode[error.code] };
@@ -72,7 +94,11 @@ export function encodePeerError(error: MeshError): EncodedPeerError {
     metadata[errorTrailerNames.instanceId] = encodeId(instanceId);
   if (modelId !== undefined && modelId !== "") metadata[errorTrailerNames.modelId] = encodeId(modelId);
   if (grpcCode !== undefined) metadata[errorTrailerNames.runtimeCode] = String(grpcCode);
-  return { status: meshErrorToStatus(error), metadata };
+  const status = meshErrorToStatus(error);
+  return {
+    status: { code: status.code, message: truncateMessage(status.message, MAX_PEER_ERROR_MESSAGE_CHARS) },
+    metadata,
+  };
 }
 
 /** Response headers or trailers, as Node (`IncomingHttpHeaders`) or Connect (`Headers`) hold them. */

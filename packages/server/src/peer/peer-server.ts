@@ -20,8 +20,15 @@ export interface PeerServiceOptions {
 }
 
 /**
+ * Largest `MeshPeerService` request accepted, bytes (1 MiB): full exclusion lists of the longest
+ * instance ids take about 800 KiB, real requests a few hundred bytes.
+ */
+export const MAX_STATUS_REQUEST_BYTES = 1024 * 1024;
+
+/**
  * The request listener of the internal peer port: `MeshPeerService` (status / ensure-loaded)
- * through Connect, every other path as a forwarded inference call. Mount it on an h2c server
+ * through Connect, every other path as a forwarded inference call (which accepts only gRPC calls
+ * of methods the handler allows, never a runtime management method). Mount it on an h2c server
  * (`http2.createServer(listener)`), or use {@link listenPeerServer}.
  */
 export function createPeerRequestListener(
@@ -29,6 +36,8 @@ export function createPeerRequestListener(
 ): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void {
   const forwarded = createForwardedHandler(options);
   return connectNodeAdapter({
+    // Status requests are small (ids and exclusion lists); a larger one is garbage or an attack.
+    readMaxBytes: MAX_STATUS_REQUEST_BYTES,
     routes: (router: ConnectRouter) => {
       router.service(MeshPeerService, peerStatusService(options.handler, options.instanceId));
     },

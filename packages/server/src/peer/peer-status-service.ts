@@ -1,8 +1,9 @@
 import { type Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { MeshError } from "@modelmesh/core";
 import type { MeshPeerService, ModelStatusRequest, ModelStatusResponse } from "@modelmesh/proto";
+import { truncateMessage } from "@modelmesh/runtime-client";
 import { statusAnswerToProto, statusRequestFromProto } from "./context-proto.js";
-import { encodePeerError } from "./peer-errors.js";
+import { encodePeerError, errorForPeer, MAX_PEER_ERROR_MESSAGE_CHARS } from "./peer-errors.js";
 import type { PeerRoutingContext } from "./routing-context.js";
 import type { PeerHandler } from "./types.js";
 
@@ -26,10 +27,16 @@ export function destinationMismatch(context: PeerRoutingContext, instanceId: str
   );
 }
 
+/** A status answer's failure messages (the asked model's), each cut to the peer message limit. */
+function boundedErrors(errors: readonly string[]): string[] {
+  return errors.map((message) => truncateMessage(message, MAX_PEER_ERROR_MESSAGE_CHARS));
+}
+
 /**
- * The `MeshPeerService` implementation: validates the request (`INVALID_ARGUMENT` on garbage),
- * checks the destination, passes the deadline and cancellation on, and delegates to the
- * handler. Every failure leaves as a gRPC error with error-kind trailers.
+ * The `MeshPeerService` implementation: validates the request (`INVALID_ARGUMENT` on garbage or
+ * out-of-bounds hints), checks the destination, passes the deadline and cancellation on, and
+ * delegates to the handler. Every failure leaves as a gRPC error with error-kind trailers (the
+ * message withheld when it concerns another model than the one asked about).
  */
 export function peerStatusService(
   handler: PeerHandler,
@@ -47,9 +54,9 @@ export function peerStatusService(
           signal: ctx.signal,
           ...(remainingMs === undefined ? {} : { deadlineMs: Date.now() + remainingMs }),
         });
-        return statusAnswerToProto({ ...details, instanceId });
+        return statusAnswerToProto({ ...details, errors: boundedErrors(details.errors), instanceId });
       } catch (error) {
-        throw peerConnectError(MeshError.from(error));
+        throw peerConnectError(errorForPeer(MeshError.from(error), request.value.context.modelId));
       }
     },
   };

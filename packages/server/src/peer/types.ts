@@ -1,5 +1,5 @@
 import type { Http2ServerRequest, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import type { ModelStatusDetails } from "@modelmesh/core";
+import type { MeshError, ModelStatusDetails } from "@modelmesh/core";
 import type { PeerRoutingContext } from "./routing-context.js";
 
 /** The status / ensure-loaded operation as a peer receives it (`MeshPeerService.ModelStatus`). */
@@ -56,6 +56,13 @@ export interface ForwardedInference extends PeerCallScope {
  * model id, runtime status code).
  */
 export interface PeerHandler {
+  /**
+   * Whether a forwarded call for `method` (`package.Service/Method`, the path without its leading
+   * `/`) may be served here: undefined when it may, else the error to refuse it with, before its
+   * body is read. The mesh applies the serving port's method policy, so the internal port forwards
+   * to the runtime nothing that the serving port would refuse.
+   */
+  checkForwardedMethod(method: string): MeshError | undefined;
   /** Answers a status / ensure-loaded request, routing from this instance with its context. */
   modelStatus(request: PeerStatusRequest, scope: PeerCallScope): Promise<ModelStatusDetails>;
   /**

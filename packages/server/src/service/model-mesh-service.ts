@@ -8,6 +8,7 @@ import { ensureLoaded, modelStatus } from "../routing/status-route.js";
 import { removeLocalCopy } from "../tasks/registry-watch.js";
 import { registerLegacyAliases } from "./legacy-aliases.js";
 import { deleteRegistration, writeRegistration } from "./register-model.js";
+import { checkModelId, checkModelInfo, checkVModelRequest, type VModelFields } from "./request-limits.js";
 import { toStatusInfo } from "./status-info.js";
 
 function requireModelId(modelId: string): void {
@@ -49,8 +50,12 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
   const ready = () => {
     if (!options.accepting()) throw new MeshError("STORE_UNAVAILABLE", "ModelMesh instance is not ready");
   };
-  const vmodelsUnsupported = () =>
-    edge(() => Promise.reject(new MeshError("UNIMPLEMENTED", "vmodels not supported")));
+  // Oversized fields are refused even here, so the limits already hold when vmodels arrive.
+  const vmodelsUnsupported = (req: VModelFields) =>
+    edge(async () => {
+      checkVModelRequest(req);
+      throw new MeshError("UNIMPLEMENTED", "vmodels not supported");
+    });
   return {
     registerModel: (req, context) =>
       edge(async () => {
@@ -58,6 +63,8 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
         requireModelId(req.modelId);
         const type = req.modelInfo?.type ?? "";
         if (type === "") throw new MeshError("INVALID_ARGUMENT", "Must provide non-empty model type string");
+        checkModelId(req.modelId);
+        checkModelInfo(req.modelInfo);
         const path = req.modelInfo?.path || undefined;
         const key = req.modelInfo?.key || undefined;
         const registration = {
@@ -86,6 +93,7 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
       edge(async () => {
         ready();
         requireModelId(req.modelId);
+        // No size check: a record stored before the limits existed can still be removed.
         await deleteRegistration(ctx, req.modelId);
         removeLocalCopy(ctx, req.modelId);
         return {};
@@ -94,12 +102,14 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
       edge(async () => {
         ready();
         requireModelId(req.modelId);
+        checkModelId(req.modelId);
         return toStatusInfo(await modelStatus(ctx, view, req.modelId));
       }),
     ensureLoaded: (req, context) =>
       edge(async () => {
         ready();
         requireModelId(req.modelId);
+        checkModelId(req.modelId);
         const details = await ensureLoaded(ctx, view, req.modelId, {
           lastUsedMs: Number(req.lastUsedTime),
           sync: req.sync,

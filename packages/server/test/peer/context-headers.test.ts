@@ -70,7 +70,36 @@ describe("encodeContextHeaders() / decodeContextHeaders()", () => {
     ["zero weight", { ...base, [h.weight]: "0" }, /weight is not a positive integer/],
     ["empty destination", { ...base, [h.destination]: "" }, /malformed id/],
     ["too many excludes", { ...base, [h.excludeMiss]: Array(1025).fill("x").join(",") }, /more than 1024/],
+    [
+      "a chain count over 64",
+      { ...base, [h.chainCount]: "65" },
+      /chain count 65 is more than the limit of 64/,
+    ],
+    ["a known size over 2^31 units", { ...base, [h.knownSize]: String(2 ** 31 + 1) }, /known size .* limit/],
+    ["a weight over 65536", { ...base, [h.weight]: "65537" }, /weight 65537 is more than the limit of 65536/],
+    ["a model id over 1 KiB", { ...base, [h.modelId]: "m".repeat(1025) }, /model id is 1025 bytes/],
+    ["a vmodel id over 1 KiB", { ...base, [h.vModelId]: "%C3%A9".repeat(513) }, /vmodel id is 1026 bytes/],
+    ["a long destination", { ...base, [h.destination]: "d".repeat(257) }, /destination instance id is 257/],
+    ["a long hit exclude", { ...base, [h.excludeHit]: `${"i".repeat(257)}:1` }, /cache-hit excludes is 257/],
+    [
+      "a long miss exclude",
+      { ...base, [h.excludeMiss]: `a,${"i".repeat(257)}` },
+      /cache-miss excludes is 257/,
+    ],
   ];
+  it("accepts every hint at its limit", () => {
+    const limits = {
+      ...base,
+      [h.chainCount]: "64",
+      [h.knownSize]: String(2 ** 31),
+      [h.weight]: "65536",
+      [h.modelId]: "m".repeat(1024),
+      [h.destination]: "d".repeat(256),
+      [h.excludeMiss]: Array(1024).fill("i".repeat(256)).join(","),
+    };
+    expect(decodeContextHeaders(limits).ok).toBe(true);
+  });
+
   for (const [name, headers, message] of garbage) {
     it(`rejects ${name} with INVALID_ARGUMENT`, () => {
       const result = decodeContextHeaders(headers);

@@ -67,6 +67,31 @@ describe("status request and answer messages", () => {
     ],
     ["a zero weight", { context: { modelId: "m", hop: HopType.HIT_ONLY, weight: 0 } }, /weight/],
     [
+      "a chain count over the limit",
+      { context: { modelId: "m", hop: HopType.LOAD_LOCAL_ONLY, chainLoadCount: 2_000_000_000 } },
+      /chain count 2000000000 is more than the limit of 64/,
+    ],
+    [
+      "a known size over the limit",
+      { context: { modelId: "m", hop: HopType.LOAD_LOCAL_ONLY, knownSizeUnits: 2n ** 40n } },
+      /known size 1099511627776 units is more than the limit/,
+    ],
+    [
+      "a weight over the limit",
+      { context: { modelId: "m", hop: HopType.HIT_ONLY, weight: 4_000_000_000 } },
+      /weight 4000000000 is more than the limit of 65536/,
+    ],
+    [
+      "a long model id",
+      { context: { modelId: "m".repeat(64 * 1024), hop: HopType.HIT_ONLY } },
+      /model id is 65536 bytes/,
+    ],
+    [
+      "a long instance id to exclude",
+      { context: { modelId: "m", hop: HopType.HIT_ONLY }, excludeInstances: ["x".repeat(300)] },
+      /exclude instances is 300 bytes, more than the limit of 256/,
+    ],
+    [
       "a huge last-used time",
       { context: { modelId: "m", hop: HopType.HIT_ONLY }, lastUsedMs: 2n ** 62n },
       /last-used/,

@@ -1,6 +1,12 @@
 import { MeshError, type MeshErrorCode, meshErrorCodes } from "@modelmesh/core";
 import { describe, expect, it } from "vitest";
-import { decodePeerError, encodePeerError, errorTrailerNames } from "../../src/peer/peer-errors.js";
+import {
+  decodePeerError,
+  encodePeerError,
+  errorForPeer,
+  errorTrailerNames,
+  MAX_PEER_ERROR_MESSAGE_CHARS,
+} from "../../src/peer/peer-errors.js";
 
 const peer = { instanceId: "peer-1", label: "127.0.0.1:8080" };
 
@@ -92,4 +98,32 @@ describe("encodePeerError() / decodePeerError()", () => {
       expect(back.details.instanceId).toBe("peer-1");
     });
   }
+});
+
+describe("errorForPeer()", () => {
+  it("keeps an error about the model asked for, or about no model", () => {
+    const own = new MeshError("LOAD_FAILED", "INTERNAL: bad weights", { modelId: "m1", instanceId: "p" });
+    expect(errorForPeer(own, "m1")).toBe(own);
+    const general = new MeshError("INTERNAL", "8 retry iterations exhausted");
+    expect(errorForPeer(general, "m1")).toBe(general);
+  });
+
+  it("withholds the message and model id of an error about another model, keeping code and instance", () => {
+    const other = new MeshError("LOAD_FAILED", "INTERNAL: root:x:0:0", { modelId: "m2", instanceId: "p" });
+    const sent = errorForPeer(other, "m1");
+    expect({ code: sent.code, message: sent.message, details: sent.details }).toEqual({
+      code: "LOAD_FAILED",
+      message: "load-failed error concerning another model",
+      details: { instanceId: "p" },
+    });
+  });
+});
+
+describe("encodePeerError() message bound", () => {
+  it("cuts a long message to the limit, never inside a character", () => {
+    const long = `${"a".repeat(MAX_PEER_ERROR_MESSAGE_CHARS - 1)}😀${"b".repeat(100)}`;
+    const { status } = encodePeerError(new MeshError("INTERNAL", long));
+    expect(status.message).toBe(`${"a".repeat(MAX_PEER_ERROR_MESSAGE_CHARS - 1)} … (truncated)`);
+    expect(() => encodeURIComponent(status.message)).not.toThrow();
+  });
 });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import { type InstanceRecord, type MeshError, type ModelStatusDetails, noExtraFields } from "@modelmesh/core";
+import { type InstanceRecord, MeshError, type ModelStatusDetails, noExtraFields } from "@modelmesh/core";
 import { endWithTrailers } from "../../src/inference/grpc-response.js";
 import type { PeerClient, PeerForwardRequest, PeerRef } from "../../src/peer/peer-client.js";
 import { listenPeerServer, type PeerServer } from "../../src/peer/peer-server.js";
@@ -100,6 +100,13 @@ export class FakePeerHandler implements PeerHandler {
   onForward: (call: ForwardedInference) => Promise<void> = async (call) => {
     await respondFrames(call, [await readBody(call)]);
   };
+
+  /** Methods refused by {@link checkForwardedMethod}, as the mesh's runtime policy would refuse them. */
+  readonly refusedMethods = new Set<string>();
+
+  checkForwardedMethod(method: string): MeshError | undefined {
+    return this.refusedMethods.has(method) ? new MeshError("UNIMPLEMENTED", `refused: ${method}`) : undefined;
+  }
 
   modelStatus(request: PeerStatusRequest, scope: PeerCallScope): Promise<ModelStatusDetails> {
     this.statusCalls.push({ request, scope });

@@ -1,4 +1,5 @@
 import { hostname, networkInterfaces } from "node:os";
+import { MAX_INSTANCE_ID_BYTES } from "@modelmesh/server";
 import { labelList, text } from "../parsers.js";
 import type { ConfigReader } from "../reader.js";
 
@@ -55,8 +56,14 @@ export function readIdentitySection(
       env: "MM_INSTANCE_ID",
       description: "instance id (default: last 12 characters of WKUBE_POD_NAME, else <host>-<port>)",
     },
-    (raw) =>
-      raw.includes(",") ? { ok: false, error: "must not contain ','" } : { ok: true, value: raw.trim() },
+    (raw) => {
+      if (raw.includes(",")) return { ok: false, error: "must not contain ','" };
+      // Peers refuse routing hints with longer instance ids.
+      const bytes = Buffer.byteLength(raw.trim(), "utf8");
+      if (bytes > MAX_INSTANCE_ID_BYTES)
+        return { ok: false, error: `is ${bytes} bytes, more than the limit of ${MAX_INSTANCE_ID_BYTES}` };
+      return { ok: true, value: raw.trim() };
+    },
   );
   const advertiseAddress = r.read(
     {

@@ -1,5 +1,9 @@
+import {
+  DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
+} from "@modelmesh/runtime-client";
 import { integer, port, text } from "../parsers.js";
-import type { ConfigReader } from "../reader.js";
+import type { ConfigReader, ValueParser } from "../reader.js";
 
 /** A runtime endpoint: TCP on localhost or a Unix socket. */
 export type RuntimeEndpoint =
@@ -16,6 +20,10 @@ export interface RuntimeSection {
   readonly startupTimeoutMs: number;
   /** `MM_RUNTIME_POLL_INTERVAL_MS`: how often to ask the runtime for its status during startup. */
   readonly startupPollIntervalMs: number;
+  /** `MM_RUNTIME_KEEPALIVE_INTERVAL_MS`: HTTP/2 PING interval on runtime connections, ms; 0 = none. */
+  readonly keepAliveIntervalMs: number;
+  /** `MM_RUNTIME_KEEPALIVE_TIMEOUT_MS`: how long a PING to the runtime may go unanswered, ms. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 function endpoint(
@@ -63,5 +71,30 @@ export function readRuntimeSection(r: ConfigReader): RuntimeSection {
       },
       integer(10),
     ),
+    keepAliveIntervalMs: r.read(
+      {
+        env: "MM_RUNTIME_KEEPALIVE_INTERVAL_MS",
+        description:
+          "HTTP/2 PING interval on connections to the runtime (ms, 0 = none); a frozen runtime's calls fail within interval + timeout",
+        default: DEFAULT_RUNTIME_KEEPALIVE_INTERVAL_MS,
+      },
+      keepAliveInterval,
+    ),
+    keepAliveTimeoutMs: r.read(
+      {
+        env: "MM_RUNTIME_KEEPALIVE_TIMEOUT_MS",
+        description: "how long a PING to the runtime may go unanswered before its connection is closed (ms)",
+        default: DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
+      },
+      integer(10, 600_000),
+    ),
   };
+}
+
+/** 0 (no PINGs) or 10 ms to 1 h: a shorter interval only adds traffic. */
+function keepAliveInterval(raw: string): ReturnType<ValueParser<number>> {
+  const value = integer(0, 3_600_000)(raw);
+  if (value.ok && value.value > 0 && value.value < 10)
+    return { ok: false, error: "must be 0 (none) or at least 10" };
+  return value;
 }
