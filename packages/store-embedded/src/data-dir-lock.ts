@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, realpathSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { MeshError } from "@modelmesh/core";
 
@@ -42,12 +50,11 @@ export function lockDataDir(dir: string): DataDirLock {
   const fd = openLockFile(path);
   try {
     if (!tryFlock(fd, path)) throw inUse(realDir, readOwner(path));
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${process.pid}\n`, 0);
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+  writeOwner(fd);
   heldByThisProcess.add(realDir);
   let released = false;
   return {
@@ -103,6 +110,16 @@ function tryFlock(fd: number, path: string): boolean {
     "FAILED_PRECONDITION",
     `cannot lock ${path}: ${FLOCK_COMMAND} exited with ${result.status ?? result.signal}${said === "" ? "" : ` (${said})`}`,
   );
+}
+
+/** Writes this process's pid for the messages of others; best effort (a full disk must not stop us). */
+function writeOwner(fd: number): void {
+  try {
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
+  } catch {
+    // A refused process then says "another process" instead of the pid.
+  }
 }
 
 /** The pid the holder wrote; undefined when it has not written it yet. */
