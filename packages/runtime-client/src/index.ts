@@ -49,4 +49,6 @@ export {
   translateLoadError,
   translateRuntimeError,
 } from "./runtime-errors.js";
+export type { RuntimeHealthOptions } from "./runtime-health.js";
+export { DEFAULT_RUNTIME_STATUS_CHECK_INTERVAL_MS, RuntimeHealth } from "./runtime-health.js";
 export type { UnloadRetryOptions } from "./unload-retry-queue.js";

@@ -24,6 +24,7 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     ...serving(runtime.serving),
     startupTimeoutMs: runtime.startupTimeoutMs,
     startupPollIntervalMs: runtime.startupPollIntervalMs,
+    statusCheckIntervalMs: runtime.statusCheckIntervalMs,
     maxMessageBytes: transport.maxMessageBytes,
   };
 }

@@ -16,6 +16,11 @@ export interface RuntimeSection {
   readonly startupTimeoutMs: number;
   /** `MM_RUNTIME_POLL_INTERVAL_MS`: how often to ask the runtime for its status during startup. */
   readonly startupPollIntervalMs: number;
+  /**
+   * `MM_RUNTIME_STATUS_CHECK_INTERVAL_MS`: once started, how often to ask the runtime for its
+   * status; `/ready` answers 503 while it is gone or not READY.
+   */
+  readonly statusCheckIntervalMs: number;
 }
 
 function endpoint(
@@ -62,6 +67,15 @@ export function readRuntimeSection(r: ConfigReader): RuntimeSection {
         default: 2000,
       },
       integer(10),
+    ),
+    statusCheckIntervalMs: r.read(
+      {
+        env: "MM_RUNTIME_STATUS_CHECK_INTERVAL_MS",
+        description:
+          "once started, how often to check the runtime's status (ms); /ready answers 503 while it is gone or not READY",
+        default: 5000,
+      },
+      integer(100),
     ),
   };
 }
