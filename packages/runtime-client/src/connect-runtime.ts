@@ -13,6 +13,7 @@ import { RuntimeManagementClient } from "./management-client.js";
 import { RuntimeModelManager } from "./model-manager.js";
 import type { RuntimeParameters } from "./parameters.js";
 import { translateRuntimeError } from "./runtime-errors.js";
+import { RuntimeHealth } from "./runtime-health.js";
 import type { UnloadRetryOptions } from "./unload-retry-queue.js";
 
 /** Options for {@link connectRuntime}: plain values (the gateway reads env vars and flags). */
@@ -34,6 +35,11 @@ export interface ConnectRuntimeOptions extends RuntimeEndpointOptions {
   readonly keepAliveIntervalMs?: number;
   /** How long a PING may go unanswered, ms. Default {@link DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS}. */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * Once connected, ask the runtime for its status this often (ms), so {@link RuntimeConnection.ready}
+   * turns false while it is gone or not READY. Default 5000.
+   */
+  readonly statusCheckIntervalMs?: number;
   /** Unload retries (§6.7): 90 retries on a 10 s period by default. */
   readonly unloadRetry?: UnloadRetryOptions;
   /** Aborts the startup handshake. */
@@ -62,7 +68,12 @@ export interface RuntimeConnection {
   readonly models: RuntimeModelManager;
   /** Byte pass-through to the serving endpoint, with the runtime's error translation (§2.6.5). */
   readonly forwarder: GrpcForwarder;
-  /** Stops retries and closes every connection. */
+  /**
+   * False while the periodic status check finds the runtime gone (killed, refusing connections,
+   * not answering in time) or answering anything but READY; true again once it answers READY.
+   */
+  readonly ready: boolean;
+  /** Stops retries and status checks and closes every connection. */
   close(): void;
 }
 
@@ -112,13 +123,23 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.servingSessions === undefined ? {} : { size: options.servingSessions }),
   });
+  const health = new RuntimeHealth({
+    status: (timeoutMs) => client.runtimeStatus(timeoutMs),
+    ...(options.statusCheckIntervalMs === undefined ? {} : { intervalMs: options.statusCheckIntervalMs }),
+    logger,
+  });
+  health.start();
   return {
     parameters,
     managementEndpoint: client.endpoint,
     servingEndpoint,
     models,
     forwarder,
+    get ready() {
+      return health.ready;
+    },
     close() {
+      health.close();
       models.close();
       forwarder.close();
       client.close();

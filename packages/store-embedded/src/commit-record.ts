@@ -11,10 +11,30 @@ export interface CommitOp {
   readonly l?: string;
 }
 
-/** One committed transaction: every op applied at revision `r`. */
+/**
+ * One committed transaction: every op applied at revision `r`. A segment's header is a record too
+ * (see {@link segmentHeaderRecord}): revision 0, no ops, and `a`.
+ */
 export interface CommitRecord {
   readonly r: number;
   readonly o: readonly CommitOp[];
+  /** Header only: the revision this segment follows (its first commit is `a + 1`). */
+  readonly a?: number;
+}
+
+/**
+ * The first record of every log segment created since segments carry headers: which revision the
+ * segment follows, so recovery can tell a complete log from one with a segment missing. It is an
+ * ordinary frame at revision 0, which earlier versions of this store read and skip (they apply
+ * only revisions above the snapshot's).
+ */
+export function segmentHeaderRecord(after: number): CommitRecord {
+  return { r: 0, o: [], a: after };
+}
+
+/** The revision a segment follows when `record` is a segment header, else undefined. */
+export function segmentHeaderAfter(record: CommitRecord): number | undefined {
+  return record.r === 0 && record.o.length === 0 && Number.isSafeInteger(record.a) ? record.a : undefined;
 }
 
 const HEADER_BYTES = 8;

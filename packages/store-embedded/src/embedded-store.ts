@@ -37,6 +37,8 @@ export interface EmbeddedStoreParts {
   readonly wal: WriteAheadLog;
   readonly lock: DataDirLock;
   readonly compactAfterBytes: number;
+  /** While writes fail, how often to retry them (ms). */
+  readonly retryIntervalMs: number;
   readonly logger: Logger;
 }
 
@@ -80,11 +82,18 @@ export class EmbeddedKvStore implements KvStore {
       wal: parts.wal,
       state: parts.state,
       compactAfterBytes: parts.compactAfterBytes,
+      retryIntervalMs: parts.retryIntervalMs,
       logger: parts.logger,
       onDurable: (record) => {
         for (const op of record.o)
           if (this.#pending.get(op.k)?.revision === record.r) this.#pending.delete(op.k);
         this.#watches.publish(record);
+      },
+      onFailed: () => {
+        // Every commit not yet durable was rejected: the newest state is the durable one again,
+        // and the revisions those commits took are free (the log stays gapless).
+        this.#pending.clear();
+        this.#revision = this.#parts.state.revision;
       },
     });
   }
@@ -170,11 +179,20 @@ export class EmbeddedKvStore implements KvStore {
     throw new MeshError("STORE_CONFLICT", "could not delete the keys of a closed session");
   }
 
+  /**
+   * Why writes are refused now (the disk is full, or failed), or undefined while they work. Reads
+   * and watches keep serving the durable state meanwhile.
+   */
+  writeFailure(): string | undefined {
+    return this.#commits.failure?.message;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const session of [...this.#sessions]) await session.close().catch(() => undefined);
     this.#closed = true;
     this.#watches.closeAll();
+    this.#commits.stop();
     await this.#commits.drain();
     await this.#parts.wal.close().catch(() => undefined);
     this.#parts.lock.release();
@@ -186,6 +204,8 @@ export class EmbeddedKvStore implements KvStore {
     writes: readonly PlannedWrite[],
     options?: StoreCallOptions,
   ): Promise<CommitOutcome> {
+    const failure = this.#commits.failure;
+    if (failure !== undefined) throw failure;
     if (compares.some((c) => (this.#view(c.key)?.modRevision ?? 0) !== c.expectedRevision)) {
       return { ok: false, current: await this.#durableCurrent(compares) };
     }
@@ -245,11 +265,10 @@ export class EmbeddedKvStore implements KvStore {
     return [...keys];
   }
 
+  /** Refuses calls once closed. A write failure refuses only writes (see `#commit`). */
   #check(options?: StoreCallOptions): void {
     if (this.#closed)
       throw new MeshError("FAILED_PRECONDITION", `the embedded store ${this.#parts.dir} is closed`);
-    const failure = this.#commits.failure;
-    if (failure !== undefined) throw failure;
     throwIfAborted(options?.signal);
   }
 }

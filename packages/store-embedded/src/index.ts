@@ -4,4 +4,9 @@
  * store when `KV_STORE` is not set.
  */
 export type { EmbeddedStoreOptions } from "./open-embedded-store.js";
-export { DEFAULT_COMPACT_AFTER_BYTES, DEFAULT_DATA_DIR, openEmbeddedStore } from "./open-embedded-store.js";
+export {
+  DEFAULT_COMPACT_AFTER_BYTES,
+  DEFAULT_DATA_DIR,
+  DEFAULT_WRITE_RETRY_INTERVAL_MS,
+  openEmbeddedStore,
+} from "./open-embedded-store.js";

@@ -12,6 +12,9 @@ export const DEFAULT_DATA_DIR = ".modelmesh-data";
 /** Default log segment size that triggers a snapshot: 16 MiB. */
 export const DEFAULT_COMPACT_AFTER_BYTES = 16 * 1024 * 1024;
 
+/** Default pause between attempts to write again after a write failed: 1 s. */
+export const DEFAULT_WRITE_RETRY_INTERVAL_MS = 1000;
+
 /** Options of {@link openEmbeddedStore}. */
 export interface EmbeddedStoreOptions {
   /** Data directory (`MM_DATA_DIR`); created when missing. Default {@link DEFAULT_DATA_DIR}. */
@@ -21,6 +24,12 @@ export interface EmbeddedStoreOptions {
    * Default {@link DEFAULT_COMPACT_AFTER_BYTES}.
    */
   readonly compactAfterBytes?: number;
+  /**
+   * After a write failed (e.g. the disk is full), writes are refused and retried this often (ms):
+   * the log is cut back to its last acknowledged record and the disk probed with a real write;
+   * the first success ends the refusal. Default {@link DEFAULT_WRITE_RETRY_INTERVAL_MS}.
+   */
+  readonly writeRetryIntervalMs?: number;
   /** Receives recovery and failure reports. Default: no-op. */
   readonly logger?: Logger;
 }
@@ -48,13 +57,17 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Pro
   const lock = lockDataDir(dir);
   try {
     const recovered = recover(dir, logger);
-    const wal = await WriteAheadLog.open(dir, recovered.walSeq, recovered.walBytes);
+    const wal =
+      recovered.segment === undefined
+        ? await WriteAheadLog.create(dir, recovered.newSegment, recovered.state.revision)
+        : await WriteAheadLog.open(dir, recovered.segment.seq, recovered.segment.bytes);
     const store = new EmbeddedKvStore({
       dir,
       state: recovered.state,
       wal,
       lock,
       compactAfterBytes: options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER_BYTES,
+      retryIntervalMs: options.writeRetryIntervalMs ?? DEFAULT_WRITE_RETRY_INTERVAL_MS,
       logger,
     });
     await store.deleteLeaseKeys(() => true);

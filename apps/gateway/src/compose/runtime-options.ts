@@ -26,6 +26,7 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     startupPollIntervalMs: runtime.startupPollIntervalMs,
     keepAliveIntervalMs: runtime.keepAliveIntervalMs,
     keepAliveTimeoutMs: runtime.keepAliveTimeoutMs,
+    statusCheckIntervalMs: runtime.statusCheckIntervalMs,
     maxMessageBytes: transport.maxMessageBytes,
   };
 }

@@ -93,7 +93,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const exiting = new Promise<void>((resolve) => {
     resolveExiting = resolve;
   });
-  const isReady = () => started && stopping === undefined && parts.mesh?.ready === true;
+  // Ready only while the instance can do its work: started and not stopping, the mesh ready, the
+  // runtime answering READY, and the store taking writes (the embedded store refuses them after
+  // a write failed, e.g. a full disk, until one succeeds again). Liveness stays true meanwhile:
+  // a restart would not bring the runtime or the disk back.
+  const isReady = () =>
+    started &&
+    stopping === undefined &&
+    parts.mesh?.ready === true &&
+    parts.runtime?.ready === true &&
+    parts.store?.kv.writeFailure?.() === undefined;
   // The probe and pre-stop ports: headers within the handshake timeout, a small connection cap.
   const smallPortLimits = { headersTimeoutMs: config.connectionLimits.handshakeTimeoutMs, logger };
   try {

@@ -110,6 +110,12 @@ export interface KvStore {
   watch(prefix: string, listener: KvWatchListener): KvWatch;
   /** Opens a session: a lease kept alive while this process lives (§1.6 "Leases"). */
   openSession(options?: KvSessionOptions): Promise<KvSession>;
+  /**
+   * Why the store refuses writes right now, or undefined while they work. Optional: an adapter
+   * that refuses writes for a while on its own — the embedded store after its disk failed or
+   * filled up, until a write succeeds again — reports it here, and readiness turns false.
+   */
+  writeFailure?(): string | undefined;
   /** Closes open sessions (their keys are deleted), watches and connections. */
   close(): Promise<void>;
 }

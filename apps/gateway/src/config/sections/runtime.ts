@@ -24,6 +24,11 @@ export interface RuntimeSection {
   readonly keepAliveIntervalMs: number;
   /** `MM_RUNTIME_KEEPALIVE_TIMEOUT_MS`: how long a PING to the runtime may go unanswered, ms. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * `MM_RUNTIME_STATUS_CHECK_INTERVAL_MS`: once started, how often to ask the runtime for its
+   * status; `/ready` answers 503 while it is gone or not READY.
+   */
+  readonly statusCheckIntervalMs: number;
 }
 
 function endpoint(
@@ -87,6 +92,15 @@ export function readRuntimeSection(r: ConfigReader): RuntimeSection {
         default: DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS,
       },
       integer(10, 600_000),
+    ),
+    statusCheckIntervalMs: r.read(
+      {
+        env: "MM_RUNTIME_STATUS_CHECK_INTERVAL_MS",
+        description:
+          "once started, how often to check the runtime's status (ms); /ready answers 503 while it is gone or not READY",
+        default: 5000,
+      },
+      integer(100),
     ),
   };
 }
