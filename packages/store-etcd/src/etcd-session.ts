@@ -70,7 +70,7 @@ async function grant(deps: EtcdSessionDeps, ttlSeconds: number, options: StoreCa
 /**
  * A session lease (§1.6): granted with a TTL (seconds, rounded up), kept alive over a stream every
  * TTL/3. It is lost when etcd says so or when it may have expired: no keep-alive sent in the last
- * TTL was answered (lease-expiry.ts), which is never later than etcd deletes its keys. A new lease
+ * TTL was answered (lease-expiry.ts), so not after etcd deletes its keys. A new lease
  * is then created — once etcd can be reached — and the keys written through the session are put
  * again (only where nobody else wrote them meanwhile), firing `lost` and `recreated`.
  */

@@ -22,8 +22,12 @@ describe("storeBudget()", () => {
   });
 
   it("answers before a nearer client deadline: a tenth of it, at most 0.5 s, is kept to reply", () => {
-    expect(storeBudget(contextWith(8000), 10_000).timeoutMs).toBe(7500);
-    expect(storeBudget(contextWith(2000), 10_000).timeoutMs).toBe(1800);
+    // The client's time left is measured when the budget is taken: a few ms may have passed.
+    const budget = (clientMs: number) => storeBudget(contextWith(clientMs), 10_000).timeoutMs ?? 0;
+    expect(budget(8000)).toBeGreaterThan(7450);
+    expect(budget(8000)).toBeLessThanOrEqual(7500);
+    expect(budget(2000)).toBeGreaterThan(1750);
+    expect(budget(2000)).toBeLessThanOrEqual(1800);
   });
 
   it("passes the client's signal on", () => {
