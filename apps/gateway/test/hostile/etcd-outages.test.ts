@@ -104,6 +104,23 @@ describe("etcd outages", () => {
     }
   };
 
+  /** How many times each instance has re-created its session lease so far. */
+  const recreations = () =>
+    cluster.instances.map((mesh) => mesh.logs().filter((l) => l.msg === "session lease re-created").length);
+
+  /**
+   * After an outage that outlasted the session TTL: by `deadlineMs` every instance has a new lease
+   * (its old records were deleted with the old one) and a current record again.
+   */
+  const expectRecreatedAndCurrent = async (before: readonly number[], deadlineMs: number, what: string) => {
+    await waitUntil(() => recreations().every((n, i) => n > (before[i] ?? 0)), {
+      timeoutMs: Math.max(0, deadlineMs - Date.now()),
+      intervalMs: 50,
+      description: `every session lease re-created (${what})`,
+    });
+    await expectRecordsCurrent(deadlineMs, what);
+  };
+
   /** A registerModel through `mesh`, expected to be refused UNAVAILABLE within its bound. */
   const expectRefusedInBound = async (mesh: TestMesh, modelId: string) => {
     const started = Date.now();
@@ -151,6 +168,7 @@ describe("etcd outages", () => {
     const failuresBefore = calls.failures.length;
     await expectRecordsCurrent(Date.now() + 30_000, "records current before the outage");
     const heldBefore = await holdings();
+    const leasesBefore = recreations();
     const frozenAt = Date.now();
     await cluster.etcd.freeze();
     try {
@@ -160,7 +178,11 @@ describe("etcd outages", () => {
     } finally {
       cluster.etcd.thaw();
     }
-    await expectRecordsCurrent(Date.now() + PUBLISH_INTERVAL_MS, "records current after the thaw");
+    await expectRecreatedAndCurrent(
+      leasesBefore,
+      Date.now() + PUBLISH_INTERVAL_MS,
+      "records current after the thaw",
+    );
     // Every lease expired when etcd resumed, so each instance's record was briefly missing for
     // the other: that is no reason to load the other's models here.
     expect(await holdings()).toEqual(heldBefore);
@@ -184,11 +206,16 @@ describe("etcd outages", () => {
   it("etcd gone longer than the session TTL: records re-created and current after", async () => {
     reportLogsOnFailure(() => cluster.instances);
     const failuresBefore = calls.failures.length;
+    const leasesBefore = recreations();
     await cluster.etcd.kill();
     // Let the sessions expire while etcd is away.
     await sleep(TTL_MS + 2000);
     await cluster.etcd.restart();
-    await expectRecordsCurrent(Date.now() + PUBLISH_INTERVAL_MS, "records current after the long outage");
+    await expectRecreatedAndCurrent(
+      leasesBefore,
+      Date.now() + PUBLISH_INTERVAL_MS,
+      "records current after the long outage",
+    );
     await expectRecovered("gone", failuresBefore);
   }, 120_000);
 
