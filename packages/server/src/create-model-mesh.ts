@@ -25,6 +25,7 @@ import { resolveTimings } from "./options/timings.js";
 import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
+import { VanishedPeers } from "./routing/vanished-peers.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
@@ -49,6 +50,10 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
   };
   const registry = store.table("registry", modelRecordCodec);
   const instances = store.table("instances", instanceRecordCodec);
+  const instancesMirror = instances.mirror();
+  const vanishedPeers = new VanishedPeers({ clock, selfId: identity.instanceId });
+  // Subscribed first, so it has seen an event before anything derived from the table is rebuilt.
+  instancesMirror.subscribe((event) => vanishedPeers.observe(event));
   return {
     selfId: identity.instanceId,
     identity,
@@ -63,7 +68,8 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     registry,
     registryMirror: registry.mirror(),
     instances,
-    instancesMirror: instances.mirror(),
+    instancesMirror,
+    vanishedPeers,
     cache: new WeightedLruCache<CopyData>({
       capacityUnits: parameters.capacityUnits,
       reserveUnits: unloadBufferUnits(sizing),
@@ -192,6 +198,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
           () => dataplane,
         );
         state.session = await options.store.openSession();
+        ctx.vanishedPeers.follow(state.session);
         publisher = new InstancePublisher(ctx, state.session, startTimeMs);
         await publisher.start();
         janitor.start();

@@ -17,6 +17,7 @@ import type { ModelRates } from "./cluster/model-rates.js";
 import type { LoadQueue } from "./loading/load-queue.js";
 import type { MeshIdentity } from "./model-mesh.js";
 import type { ResolvedTimings } from "./options/timings.js";
+import type { VanishedPeers } from "./routing/vanished-peers.js";
 import type { RequestRate } from "./tasks/request-rate.js";
 
 /** A registered copy that LRU eviction removed from this instance. */
@@ -46,6 +47,8 @@ export interface MeshContext {
   readonly registryMirror: TableMirror<ModelRecord>;
   readonly instances: KvTable<InstanceRecord>;
   readonly instancesMirror: TableMirror<InstanceRecord>;
+  /** Peers whose records vanished in a store outage, still counted by routing for a while. */
+  readonly vanishedPeers: VanishedPeers;
   readonly cache: WeightedLruCache<CopyData>;
   readonly queue: LoadQueue;
   readonly loadTimes: LoadTimeTracker;

@@ -45,6 +45,12 @@ export interface MeshTimings {
   readonly minChurnAgeMs?: number;
   /** Longest wait for unload-buffer space before a load starts (§4.4). Default 180 000. */
   readonly spaceWaitMs?: number;
+  /**
+   * Longest a management call (registerModel, unregisterModel) waits for the store in all, every
+   * retry included, when the client's deadline is not shorter; then it answers UNAVAILABLE.
+   * Default 10 000.
+   */
+  readonly storeCallTimeoutMs?: number;
 }
 
 /** How one inference method names its model in the request body (`MM_DATAPLANE_CONFIG`, §2.1). */

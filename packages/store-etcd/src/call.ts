@@ -13,8 +13,9 @@ export interface RunEtcdCallOptions extends StoreCallOptions {
   readonly what: string;
   /**
    * Reads and watches may be retried after any transient failure; writes only when the request
-   * certainly never left (an open circuit breaker). A write that may have applied is never resent:
-   * its caller reads again and decides (§1.6).
+   * certainly never left (an open circuit breaker, or no answer to the liveness check sent before
+   * every write). A write that may have applied is never resent: its caller reads again and
+   * decides (§1.6).
    */
   readonly idempotent: boolean;
 }

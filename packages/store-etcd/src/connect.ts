@@ -1,8 +1,9 @@
 import { DEFAULT_SESSION_TTL_MS, type KvStore, type Logger, MeshError, noopLogger } from "@modelmesh/core";
 import { runEtcdCall } from "./call.js";
 import type { EtcdConnectionConfig } from "./connection-config.js";
-import { createEtcdClient } from "./etcd-client.js";
+import { createEtcdClient, DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS } from "./etcd-client.js";
 import { EtcdKvStore } from "./etcd-store.js";
+import { LIVENESS_KEY } from "./guarded-write.js";
 import { KeyCodec } from "./keys.js";
 
 /** Default deadline of one store call: 10 s, as the original's etcd client (§1.1). */
@@ -31,12 +32,16 @@ export interface EtcdStoreOptions {
   readonly sessionTtlMs?: number;
   /** Keys per page when reading a table. Default {@link DEFAULT_RANGE_PAGE_SIZE}. */
   readonly rangePageSize?: number;
+  /**
+   * Interval of gRPC keep-alive PINGs on connections with calls or streams open. Default
+   * {@link DEFAULT_KEEPALIVE_TIME_MS}; keep it at or above etcd's `--grpc-keepalive-min-time`.
+   */
+  readonly keepaliveTimeMs?: number;
+  /** An unanswered PING closes the connection after this long. Default {@link DEFAULT_KEEPALIVE_TIMEOUT_MS}. */
+  readonly keepaliveTimeoutMs?: number;
   /** Default: no-op. */
   readonly logger?: Logger;
 }
-
-/** Key read by the start-up check (the original's dummy connection-test key). */
-const CONNECTION_TEST_KEY = "/__DUMMY_KEY_FOR_TESTING_CONNECTION";
 
 /**
  * Connects to etcd and checks it answers (a count-only read of a dummy key, §1.1 / §9.1), retrying
@@ -45,7 +50,10 @@ const CONNECTION_TEST_KEY = "/__DUMMY_KEY_FOR_TESTING_CONNECTION";
  */
 export async function connectEtcdStore(options: EtcdStoreOptions): Promise<KvStore> {
   const logger = (options.logger ?? noopLogger).child({ component: "store-etcd" });
-  const client = createEtcdClient(options.connection);
+  const client = createEtcdClient(options.connection, {
+    timeMs: options.keepaliveTimeMs ?? DEFAULT_KEEPALIVE_TIME_MS,
+    timeoutMs: options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  });
   const keys = new KeyCodec(options.connection.rootPrefix);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   try {
@@ -53,7 +61,7 @@ export async function connectEtcdStore(options: EtcdStoreOptions): Promise<KvSto
       { defaultTimeoutMs: connectTimeoutMs },
       (deadline) =>
         client.kv.range(
-          { key: keys.encode(CONNECTION_TEST_KEY), count_only: true, serializable: true },
+          { key: keys.encode(LIVENESS_KEY), count_only: true, serializable: true },
           { deadline },
         ),
       { what: "connection check", idempotent: true, timeoutMs: connectTimeoutMs },

@@ -17,6 +17,7 @@ import {
   GRPCUnavailableError,
   GRPCUnknownError,
 } from "etcd3";
+import { WriteNotSentError } from "./guarded-write.js";
 
 interface ErrorCase {
   readonly matches: (error: unknown) => boolean;
@@ -100,6 +101,18 @@ export interface TranslatedError {
  */
 export function translateEtcdError(error: unknown, what: string): TranslatedError {
   if (isMeshError(error)) return { error, notSent: false };
+  if (error instanceof WriteNotSentError) {
+    // The write never left: its code is the liveness check's, and it may be sent again.
+    const check = translateEtcdError(error.cause, what).error;
+    if (check.code === "CANCELLED") return { error: check, notSent: true };
+    const reason = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return {
+      error: new MeshError(check.code, `etcd ${what} not sent: etcd did not answer first: ${reason}`, {
+        cause: error.cause,
+      }),
+      notSent: true,
+    };
+  }
   const found = errorTable.find((entry) => entry.matches(error));
   const reason = error instanceof Error ? error.message : String(error);
   return {

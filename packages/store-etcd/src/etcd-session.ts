@@ -14,6 +14,7 @@ import {
 } from "@modelmesh/core";
 import { type Etcd3, EtcdLeaseInvalidError } from "etcd3";
 import { type CallPolicy, runEtcdCall, sleep } from "./call.js";
+import { LeaseExpiry } from "./lease-expiry.js";
 
 /** What a session needs from its store. */
 export interface EtcdSessionDeps {
@@ -43,25 +44,35 @@ export async function openEtcdSession(
   if (!(ttlMs > 0))
     throw new MeshError("INVALID_ARGUMENT", `a session TTL must be positive, got ${ttlMs} ms`);
   const ttlSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
-  const leaseId = await grant(deps, ttlSeconds, options);
-  return new EtcdSession(deps, { ttlSeconds, leaseId });
+  const granted = await grant(deps, ttlSeconds, options);
+  return new EtcdSession(deps, ttlSeconds, granted);
 }
 
-async function grant(deps: EtcdSessionDeps, ttlSeconds: number, options: StoreCallOptions): Promise<string> {
+/** A granted lease, with when its (last) grant request was sent. */
+interface Granted {
+  readonly leaseId: string;
+  readonly sentMs: number;
+}
+
+async function grant(deps: EtcdSessionDeps, ttlSeconds: number, options: StoreCallOptions): Promise<Granted> {
+  let sentMs = Date.now();
   const response = await runEtcdCall(
     deps.policy,
-    (deadline) => deps.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, { deadline }),
+    (deadline) => {
+      sentMs = Date.now();
+      return deps.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, { deadline });
+    },
     { ...options, what: "lease grant", idempotent: true },
   );
-  return response.ID;
+  return { leaseId: response.ID, sentMs };
 }
 
 /**
  * A session lease (§1.6): granted with a TTL (seconds, rounded up), kept alive over a stream every
- * TTL/3. It is lost when etcd says so or when no keep-alive was answered for a whole TTL (etcd
- * will have deleted its keys by then); a new lease is then created — once etcd can be reached —
- * and the keys written through the session are put again (only where nobody else wrote them
- * meanwhile), firing `lost` and `recreated`.
+ * TTL/3. It is lost when etcd says so or when it may have expired: no keep-alive sent in the last
+ * TTL was answered (lease-expiry.ts), so not after etcd deletes its keys. A new lease
+ * is then created — once etcd can be reached — and the keys written through the session are put
+ * again (only where nobody else wrote them meanwhile), firing `lost` and `recreated`.
  */
 class EtcdSession implements KvSession {
   readonly #deps: EtcdSessionDeps;
@@ -71,16 +82,19 @@ class EtcdSession implements KvSession {
   readonly #recreatedListeners = new Set<(info: KvSessionRecreated) => void>();
   readonly #ticker: NodeJS.Timeout;
   #state: State;
-  #lastAnswerMs = Date.now();
+  #expiry: LeaseExpiry;
+  #expiryTimer: NodeJS.Timeout | undefined;
   #stream: KeepAliveStream | undefined;
   #opening = false;
 
-  constructor(deps: EtcdSessionDeps, lease: { ttlSeconds: number; leaseId: string }) {
+  constructor(deps: EtcdSessionDeps, ttlSeconds: number, granted: Granted) {
     this.#deps = deps;
-    this.#ttlSeconds = lease.ttlSeconds;
-    this.#state = { t: "alive", leaseId: lease.leaseId };
-    this.#ticker = setInterval(() => this.#tick(), (lease.ttlSeconds * 1000) / 3);
+    this.#ttlSeconds = ttlSeconds;
+    this.#state = { t: "alive", leaseId: granted.leaseId };
+    this.#expiry = new LeaseExpiry(granted.sentMs, ttlSeconds * 1000);
+    this.#ticker = setInterval(() => this.#tick(), (ttlSeconds * 1000) / 3);
     this.#ticker.unref();
+    this.#armExpiry();
     this.#tick();
   }
 
@@ -132,6 +146,7 @@ class EtcdSession implements KvSession {
     const { leaseId } = this.#state;
     this.#state = { t: "closed", leaseId };
     clearInterval(this.#ticker);
+    clearTimeout(this.#expiryTimer);
     this.#endStream();
     this.#deps.onClosed(this);
     try {
@@ -147,12 +162,30 @@ class EtcdSession implements KvSession {
 
   #tick(): void {
     if (this.#state.t !== "alive") return;
-    if (Date.now() - this.#lastAnswerMs > this.#ttlSeconds * 1000) {
-      this.#lose(`etcd answered no keep-alive for ${this.#ttlSeconds} s, so the lease has expired`);
-      return;
-    }
-    if (this.#stream !== undefined) this.#stream.write({ ID: this.#state.leaseId });
+    if (this.#stream !== undefined) this.#keepAlive(this.#stream);
     else void this.#openStream();
+  }
+
+  #keepAlive(stream: KeepAliveStream): void {
+    this.#expiry.sent(Date.now());
+    stream.write({ ID: this.#state.leaseId });
+  }
+
+  /** Gives the lease up at the moment it may have expired, unless an answer moves that on. */
+  #armExpiry(): void {
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = setTimeout(
+      () => {
+        if (this.#state.t !== "alive") return;
+        if (Date.now() < this.#expiry.aliveUntilMs) this.#armExpiry();
+        else
+          this.#lose(
+            `no keep-alive sent in the last ${this.#ttlSeconds} s was answered, so the lease may have expired`,
+          );
+      },
+      Math.max(0, this.#expiry.aliveUntilMs - Date.now()),
+    );
+    this.#expiryTimer.unref();
   }
 
   async #openStream(): Promise<void> {
@@ -165,17 +198,21 @@ class EtcdSession implements KvSession {
         return;
       }
       this.#stream = stream;
+      this.#expiry.streamReplaced();
       stream.on("data", (response) => {
         if (response.ID !== this.#state.leaseId || this.#state.t !== "alive") return;
         if (response.TTL === "0") this.#lose("etcd reports the lease expired");
-        else this.#lastAnswerMs = Date.now();
+        else {
+          this.#expiry.answered(Number(response.TTL));
+          this.#armExpiry();
+        }
       });
       const dropped = () => {
         if (this.#stream === stream) this.#stream = undefined;
       };
       stream.on("error", dropped);
       stream.on("end", dropped);
-      stream.write({ ID: this.#state.leaseId });
+      this.#keepAlive(stream);
     } catch {
       // Unreachable: the next tick tries again, until the lease is given up.
     } finally {
@@ -195,6 +232,7 @@ class EtcdSession implements KvSession {
     if (this.#state.t !== "alive") return;
     const { leaseId } = this.#state;
     this.#state = { t: "lost", leaseId };
+    clearTimeout(this.#expiryTimer);
     this.#endStream();
     const error = new MeshError("STORE_UNAVAILABLE", `session lease ${leaseId} lost: ${reason}`);
     this.#deps.logger.warn({ leaseId, reason }, "session lease lost; creating a new one");
@@ -204,25 +242,34 @@ class EtcdSession implements KvSession {
 
   /** Replaces a lost lease and puts the session's keys again, retrying until etcd answers. */
   async #recreate(lostLeaseId: string): Promise<void> {
+    // Leases whose keys must be gone before the keys are put again (with "create only"): the lost
+    // one, in case etcd still holds it (keep-alives lost on the way back), and the lease of an
+    // attempt that failed part way, whose puts may have applied.
+    let stale = [lostLeaseId];
     for (let attempt = 0; this.#state.t === "lost"; attempt++) {
       try {
-        // Revoke first, in case etcd still holds the old lease (keep-alives lost on the way back).
-        await this.#revoke(lostLeaseId);
-        const leaseId = await grant(this.#deps, this.#ttlSeconds, {});
+        for (const leaseId of stale) await this.#revoke(leaseId);
+        stale = [];
+        const granted = await grant(this.#deps, this.#ttlSeconds, {});
+        const { leaseId } = granted;
+        stale = [leaseId];
         const info = await this.#restoreKeys(leaseId);
         if (this.#state.t !== "lost") {
           await this.#revoke(leaseId).catch(() => undefined);
           return;
         }
         this.#state = { t: "alive", leaseId };
-        this.#lastAnswerMs = Date.now();
+        this.#expiry = new LeaseExpiry(granted.sentMs, this.#ttlSeconds * 1000);
+        this.#armExpiry();
         this.#tick();
         this.#deps.logger.info({ leaseId, restored: info.restoredKeys.length }, "session lease re-created");
         for (const listener of this.#recreatedListeners) listener(info);
         return;
       } catch (error) {
         this.#deps.logger.debug({ reason: (error as Error).message }, "session lease not re-created yet");
-        await sleep(Math.min(2_000, 200 * 2 ** Math.min(attempt, 4)));
+        // Short pauses: the instance's records are missing until this succeeds, so it should
+        // succeed soon after etcd is back (each attempt's calls are bounded by their deadline).
+        await sleep(Math.min(1_000, 100 * 2 ** Math.min(attempt, 4)));
       }
     }
   }
@@ -230,15 +277,18 @@ class EtcdSession implements KvSession {
   async #restoreKeys(leaseId: string): Promise<KvSessionRecreated> {
     const restoredKeys: string[] = [];
     const conflictingKeys: string[] = [];
+    const revisions = new Map<string, number>();
     for (const [key, value] of [...this.#keys]) {
       const outcome = await this.#deps.put({ key, value, expectedRevision: 0 }, leaseId);
-      if (outcome.ok) restoredKeys.push(key);
-      else {
+      if (outcome.ok) {
+        restoredKeys.push(key);
+        revisions.set(key, outcome.revision);
+      } else {
         conflictingKeys.push(key);
         this.#keys.delete(key);
       }
     }
-    return { leaseId, restoredKeys, conflictingKeys };
+    return { leaseId, restoredKeys, conflictingKeys, revisions };
   }
 
   async #revoke(leaseId: string, options: StoreCallOptions = {}): Promise<void> {

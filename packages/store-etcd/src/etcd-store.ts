@@ -24,6 +24,7 @@ import { type CallPolicy, runEtcdCall } from "./call.js";
 import type { AdapterEtcd3 } from "./etcd-client.js";
 import { openEtcdSession } from "./etcd-session.js";
 import { startPrefixWatch } from "./etcd-watch.js";
+import { LIVENESS_KEY, sendGuardedTxn } from "./guarded-write.js";
 import type { KeyCodec } from "./keys.js";
 import { rangeAll, toKvEntry } from "./range-all.js";
 
@@ -208,18 +209,23 @@ export class EtcdKvStore implements KvStore {
     this.#parts.client.close();
   }
 
+  /** Every write is a transaction, sent only after etcd answered a liveness check (guarded-write.ts). */
   async #txn(
     request: { compares: ICompare[]; success: IRequestOp[]; failure: IRequestOp[] },
     options: StoreCallOptions & { what: string },
   ): Promise<ITxnResponse> {
-    const { client, policy } = this.#parts;
+    const { client, policy, keys } = this.#parts;
+    const livenessKey = keys.encode(LIVENESS_KEY);
     return runEtcdCall(
       policy,
-      (deadline) =>
-        client.kv.txn(
-          { compare: request.compares, success: request.success, failure: request.failure },
-          { deadline },
-        ),
+      (deadlineMs) =>
+        sendGuardedTxn({
+          client,
+          livenessKey,
+          deadlineMs,
+          signal: options.signal,
+          request: { compare: request.compares, success: request.success, failure: request.failure },
+        }),
       { ...options, idempotent: false },
     );
   }

@@ -12,5 +12,6 @@ export {
 } from "./connect.js";
 export type { EtcdConnectionConfig, EtcdTlsConfig } from "./connection-config.js";
 export { DEFAULT_ETCD_PORT } from "./connection-config.js";
+export { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS } from "./etcd-client.js";
 export type { EtcdKvStoreParseResult } from "./parse-kv-store.js";
 export { parseEtcdKvStore } from "./parse-kv-store.js";

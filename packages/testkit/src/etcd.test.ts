@@ -20,6 +20,20 @@ describe("startEtcd()", () => {
     expect(existsSync(etcd.dataDir)).toBe(false);
   });
 
+  it("freezes (nothing answers, connections still accepted) and thaws", async () => {
+    const etcd = await startEtcd();
+    await etcd.freeze();
+    const frozen = await fetch(`${etcd.endpoint}/health`, { signal: AbortSignal.timeout(500) }).then(
+      () => "answered",
+      (error: unknown) => (error instanceof Error ? error.name : String(error)),
+    );
+    expect(frozen).toBe("TimeoutError");
+    etcd.thaw();
+    await gatewayPut(etcd.endpoint, "after-thaw", "ok");
+    expect(await gatewayGet(etcd.endpoint, "after-thaw")).toBe("ok");
+    await etcd.destroy();
+  });
+
   it("names ./scripts/test when etcd is not installed", () => {
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent";

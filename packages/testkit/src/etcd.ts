@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freePort } from "./free-port.js";
@@ -40,6 +40,13 @@ export interface EtcdServer {
   stop(): Promise<void>;
   /** Kills it at once (SIGKILL), keeping the data. */
   kill(): Promise<void>;
+  /**
+   * Freezes it (SIGSTOP) and waits until every one of its threads has stopped, as a stalled
+   * machine would: its kernel still accepts connections and bytes, nothing answers. Linux only.
+   */
+  freeze(): Promise<void>;
+  /** Lets a frozen etcd run again (SIGCONT); a no-op when it is not frozen or not running. */
+  thaw(): void;
   /** Starts it again with the same ports and data, and waits until healthy. */
   restart(options?: { readonly waitHealthy?: boolean }): Promise<void>;
   /** Kills it and removes its data directory. */
@@ -95,6 +102,21 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
     async kill() {
       await current?.kill();
     },
+    async freeze() {
+      const running = server.process();
+      if (running === undefined) throw new Error(`${name} is not running`);
+      running.child.kill("SIGSTOP");
+      // The signal takes effect a moment later; a request answered in that moment would not
+      // meet a frozen server.
+      await waitUntil(() => threadStates(running.pid).every((state) => state === "T" || state === "t"), {
+        timeoutMs: 5000,
+        intervalMs: 10,
+        description: `every thread of ${name} stopped`,
+      });
+    },
+    thaw() {
+      server.process()?.child.kill("SIGCONT");
+    },
     async restart(restartOptions = {}) {
       await current?.stop({ timeoutMs: 5000 });
       await launch(restartOptions.waitHealthy ?? true);
@@ -110,6 +132,16 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdSer
   servers.add(server);
   await launch(options.waitHealthy ?? true);
   return server;
+}
+
+/** Scheduler state letter of every thread of a process (`T`: stopped), from /proc. */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    const end = stat.lastIndexOf(")");
+    return stat.slice(end + 2, end + 3);
+  });
 }
 
 /** Stops every etcd started by this process and removes their data directories (use in `afterAll`). */

@@ -34,6 +34,7 @@ export function meshOptions(
       minSecondCopyAgeMs: timings.minSecondCopyAgeMs,
       maxSecondCopyAgeMs: timings.maxSecondCopyAgeMs,
       ...(timings.minChurnAgeMs === undefined ? {} : { minChurnAgeMs: timings.minChurnAgeMs }),
+      storeCallTimeoutMs: config.store.requestTimeoutMs,
     },
     maxMessageBytes: transport.maxMessageBytes,
     peerConnectionLimits: config.connectionLimits,

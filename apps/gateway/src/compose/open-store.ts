@@ -20,13 +20,17 @@ export const ETCD_STARTUP_CONNECT_TIMEOUT_MS = 2500;
  * mesh's typed view. Rejects with the adapter's error (for etcd: "Problem connecting to etcd: …").
  */
 export async function openMeshStore(config: GatewayConfig, logger: Logger): Promise<MeshStore> {
-  const { store, kvPrefix, sessionTtlMs } = config.store;
+  const { store, kvPrefix, sessionTtlMs, requestTimeoutMs, keepaliveTimeMs, keepaliveTimeoutMs } =
+    config.store;
   let kv: KvStore;
   if (store.kind === "etcd") {
     kv = await connectEtcdStore({
       connection: store.connection,
       connectTimeoutMs: ETCD_STARTUP_CONNECT_TIMEOUT_MS,
       sessionTtlMs,
+      requestTimeoutMs,
+      keepaliveTimeMs,
+      keepaliveTimeoutMs,
       logger,
     });
   } else {

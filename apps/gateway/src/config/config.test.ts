@@ -102,6 +102,30 @@ describe("loadConfig()", () => {
     expect(found).toHaveLength(9);
   });
 
+  it("reads the store call deadline and the etcd keep-alive settings, refusing values out of range", () => {
+    expect(ok({}).store).toMatchObject({
+      requestTimeoutMs: 10_000,
+      keepaliveTimeMs: 10_000,
+      keepaliveTimeoutMs: 5000,
+    });
+    const store = ok({ MM_KV_REQUEST_TIMEOUT_MS: "2000" }, [
+      "--kv-keepalive-time-ms=6000",
+      "--kv-keepalive-timeout-ms=1500",
+    ]).store;
+    expect(store).toMatchObject({ requestTimeoutMs: 2000, keepaliveTimeMs: 6000, keepaliveTimeoutMs: 1500 });
+    expect(
+      errors({
+        MM_KV_REQUEST_TIMEOUT_MS: "0",
+        MM_KV_KEEPALIVE_TIME_MS: "10",
+        MM_KV_KEEPALIVE_TIMEOUT_MS: "x",
+      }),
+    ).toEqual([
+      'MM_KV_REQUEST_TIMEOUT_MS="0": must be between 100 and 600000',
+      'MM_KV_KEEPALIVE_TIME_MS="10": must be between 1000 and 3600000',
+      'MM_KV_KEEPALIVE_TIMEOUT_MS="x": must be a whole number',
+    ]);
+  });
+
   it("rejects clashing ports and unsupported stores", () => {
     expect(errors({ MM_PROBE_PORT: "8033" })).toContain(
       "MM_SVC_GRPC_PORT and MM_PROBE_PORT are both 8033; each port must differ",

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MeshError } from "../errors.js";
+import { createManualClock } from "../ports/clock.js";
+import type { StoreCallOptions } from "./call-options.js";
 import { type CasTarget, casUpdate } from "./cas-update.js";
 import type { CasOutcome, Versioned } from "./versioned.js";
 
@@ -79,5 +81,40 @@ describe("casUpdate()", () => {
       ),
     ).rejects.toMatchObject({ code: "CANCELLED" });
     expect(fake.current()).toBeUndefined();
+  });
+
+  it("with a clock, bounds the whole update by timeoutMs: each call gets the time left, then it gives up", async () => {
+    const clock = createManualClock();
+    const budgets: (number | undefined)[] = [];
+    // A store whose reads answer in 100 ms but whose writes never answer within 400 ms.
+    const call = async <T>(
+      options: StoreCallOptions | undefined,
+      ms: number,
+      result: () => T,
+    ): Promise<T> => {
+      budgets.push(options?.timeoutMs);
+      clock.advance(ms);
+      return result();
+    };
+    const unavailable = () => {
+      throw new MeshError("STORE_UNAVAILABLE", "deadline exceeded");
+    };
+    const table: CasTarget<number> = {
+      keyOf: (id) => `/t/${id}`,
+      get: (_id, options) => call(options, 100, () => undefined),
+      putIfRevision: (_put, options) => call(options, 400, unavailable),
+      deleteIfRevision: (_id, _revision, options) => call(options, 400, unavailable),
+    };
+    const update = casUpdate(
+      table,
+      { id: "m", decide: () => ({ put: 1 }) },
+      { start: { current: undefined }, timeoutMs: 1000, clock },
+    );
+    await expect(update).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+      message: expect.stringContaining("within 1000 ms"),
+    });
+    // Write, re-read, write, re-read: each with what was left of the 1000 ms; then no time is left.
+    expect(budgets).toEqual([1000, 600, 500, 100]);
   });
 });

@@ -1,4 +1,5 @@
 import { hasMeshErrorCode, MeshError } from "../errors.js";
+import type { Clock } from "../ports/clock.js";
 import { throwIfAborted } from "./abort.js";
 import type { StoreCallOptions } from "./call-options.js";
 import type { CasOutcome, Versioned } from "./versioned.js";
@@ -26,6 +27,13 @@ export interface CasUpdateOptions<T> extends StoreCallOptions {
   readonly start?: { readonly current: Versioned<T> | undefined };
   /** Attempts before giving up with `STORE_CONFLICT`. Default 10. */
   readonly maxAttempts?: number;
+  /**
+   * With `timeoutMs`: the whole update (every read and write of the loop) must end within
+   * `timeoutMs` of its start as this clock counts, each store call getting the time left, and it
+   * fails with `STORE_UNAVAILABLE` once that is used up. Without a clock, `timeoutMs` bounds each
+   * store call on its own.
+   */
+  readonly clock?: Clock;
 }
 
 /** Result of {@link casUpdate}. */
@@ -39,7 +47,8 @@ export type CasUpdateResult<T> =
  * the record the store returned. When a write's outcome is unknown (`STORE_UNAVAILABLE`: timed
  * out, connection lost) it is never blindly repeated: the record is read again and `decide` runs
  * on what is actually stored, so `decide` should be written to recognise its own change already
- * applied (return `undefined`). Timeouts and the signal apply to every store call of the loop.
+ * applied (return `undefined`). The signal applies to every store call of the loop, and so does
+ * `timeoutMs`: to the loop as a whole when a `clock` is given, else to each call.
  *
  * Throws `STORE_CONFLICT` after `maxAttempts` conflicts, and passes on other store errors.
  */
@@ -50,21 +59,18 @@ export async function casUpdate<T>(
 ): Promise<CasUpdateResult<T>> {
   const { id, decide } = request;
   const maxAttempts = options.maxAttempts ?? 10;
-  const callOptions: StoreCallOptions = {
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  };
-  let current = options.start === undefined ? await table.get(id, callOptions) : options.start.current;
+  const callOptions = callBudget(table.keyOf(id), options);
+  let current = options.start === undefined ? await table.get(id, callOptions()) : options.start.current;
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(options.signal);
     const decision = decide(current);
     if (decision === undefined) return { outcome: "unchanged", current };
     let written: Written<T>;
     try {
-      written = await write(table, { id, decision, current }, callOptions);
+      written = await write(table, { id, decision, current }, callOptions());
     } catch (error) {
       if (!hasMeshErrorCode(error, "STORE_UNAVAILABLE") || attempt >= maxAttempts) throw error;
-      current = await table.get(id, callOptions);
+      current = await table.get(id, callOptions());
       continue;
     }
     if (written.done !== undefined) return written.done;
@@ -76,6 +82,32 @@ export async function casUpdate<T>(
     }
     current = written.current;
   }
+}
+
+/**
+ * The options of each store call of an update: the caller's signal, and the time left of its
+ * `timeoutMs` (measured on `clock`, or the whole `timeoutMs` for each call without one). Throws
+ * `STORE_UNAVAILABLE` once no time is left.
+ */
+function callBudget(key: string, options: CasUpdateOptions<unknown>): () => StoreCallOptions {
+  const { signal, timeoutMs, clock } = options;
+  const base = signal === undefined ? {} : { signal };
+  if (timeoutMs === undefined) return () => base;
+  if (clock === undefined) return () => ({ ...base, timeoutMs });
+  const deadlineMs = clock.nowMs() + timeoutMs;
+  return () => {
+    const leftMs = deadlineMs - clock.nowMs();
+    if (leftMs <= 0) {
+      throw new MeshError(
+        "STORE_UNAVAILABLE",
+        `gave up updating ${key}: no store answer within ${timeoutMs} ms`,
+        {
+          key,
+        },
+      );
+    }
+    return { ...base, timeoutMs: leftMs };
+  };
 }
 
 type Written<T> =

@@ -28,6 +28,11 @@ export interface KvSessionRecreated {
   readonly restoredKeys: readonly string[];
   /** Keys that someone else had written meanwhile; left as they were and forgotten by the session. */
   readonly conflictingKeys: readonly string[];
+  /**
+   * The mod revision each restored key was put at. A watch (or mirror) that shows a key at this
+   * revision has also seen every change before it, such as other keys of lost leases deleted.
+   */
+  readonly revisions: ReadonlyMap<string, number>;
 }
 
 /**

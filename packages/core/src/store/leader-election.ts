@@ -60,6 +60,12 @@ class Election implements LeaderElection {
   #current: LeadershipChange = { leaderId: undefined, isLeader: false };
   #sessionLost = false;
   #resigned = false;
+  /**
+   * Revision of this candidate's latest write of its key. Until the mirror shows the key at (or
+   * after) it, the mirror may still hold the key as it was before a lost lease — with its old,
+   * low create revision — and would make this candidate lead next to the real leader.
+   */
+  #ownRevision = 0;
 
   constructor(options: JoinLeaderElectionOptions) {
     if (options.candidateId === "" || /[\r\n]/.test(options.candidateId)) {
@@ -76,8 +82,9 @@ class Election implements LeaderElection {
         this.#sessionLost = true;
         this.#recompute();
       }),
-      options.session.onRecreated(() => {
+      options.session.onRecreated((info) => {
         this.#sessionLost = false;
+        this.#ownRevision = info.revisions.get(options.table.keyOf(this.candidateId)) ?? this.#ownRevision;
         this.#recompute();
       }),
     ];
@@ -129,7 +136,10 @@ class Election implements LeaderElection {
     for (let attempt = 1; !this.#resigned; attempt++) {
       const put = { id: this.candidateId, value: this.candidateId, expectedRevision };
       const outcome = await session.putIfRevision(table, put);
-      if (outcome.ok) break;
+      if (outcome.ok) {
+        this.#ownRevision = outcome.revision;
+        break;
+      }
       if (attempt >= 10) {
         throw new MeshError(
           "STORE_CONFLICT",
@@ -141,8 +151,10 @@ class Election implements LeaderElection {
     this.#recompute();
   }
 
+  /** The mirror holds this candidate's key as last written (not an older state of it). */
   #ownsKey(): boolean {
-    return this.#mirror.get(this.candidateId) !== undefined;
+    const own = this.#mirror.get(this.candidateId);
+    return own !== undefined && own.revision >= this.#ownRevision;
   }
 
   #recompute(): void {

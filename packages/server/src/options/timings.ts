@@ -23,6 +23,8 @@ export interface ResolvedTimings {
   readonly minChurnAgeMs: number;
   /** Longest wait for unload-buffer space before a load starts (3 min). */
   readonly spaceWaitMs: number;
+  /** Store budget of one management call (10 s). */
+  readonly storeCallTimeoutMs: number;
 }
 
 /** Applies the original's defaults to `timings`; `loadTimeoutMs` is the runtime's. */
@@ -44,5 +46,6 @@ export function resolveTimings(timings: MeshTimings | undefined, loadTimeoutMs: 
     maxSecondCopyAgeMs: t.maxSecondCopyAgeMs ?? 2_400_000,
     minChurnAgeMs: t.minChurnAgeMs ?? defaultMinChurnAgeMs(loadTimeoutMs),
     spaceWaitMs: t.spaceWaitMs ?? 180_000,
+    storeCallTimeoutMs: t.storeCallTimeoutMs ?? 10_000,
   });
 }

@@ -1,4 +1,4 @@
-import type { PeerStatsView } from "@modelmesh/core";
+import type { InstanceRecord, PeerStatsView } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
 import { PeerClient, type PeerRef } from "../peer/peer-client.js";
 import { PeerDirectory } from "../peer/peer-directory.js";
@@ -24,8 +24,15 @@ export class PeerLink {
   /** The peer to call for `instanceId` (its current instance record), or undefined when it left the table. */
   refOf(instanceId: string): PeerRef | undefined {
     if (instanceId === this.#ctx.selfId) return undefined;
-    const record = this.#ctx.instancesMirror.get(instanceId)?.value;
+    const record = this.#recordOf(instanceId);
     return record === undefined ? undefined : { instanceId, record };
+  }
+
+  /** The peer's record: in the instance table, or kept while it vanished in a store outage. */
+  #recordOf(instanceId: string): InstanceRecord | undefined {
+    return (
+      this.#ctx.instancesMirror.get(instanceId)?.value ?? this.#ctx.vanishedPeers.current().get(instanceId)
+    );
   }
 
   /**
@@ -40,7 +47,7 @@ export class PeerLink {
     return {
       isReachable: (id) => {
         if (id === selfId) return true;
-        const record = this.#ctx.instancesMirror.get(id)?.value;
+        const record = this.#recordOf(id);
         return record !== undefined && this.directory.isReachable(id, record);
       },
       inFlight: (id) => (id === selfId ? local.inFlight : traffic.inFlight(id)),
@@ -57,6 +64,7 @@ export class PeerLink {
   #retainLive(): void {
     const live = new Set<string>();
     for (const [id] of this.#ctx.instancesMirror.entries()) live.add(id);
+    for (const id of this.#ctx.vanishedPeers.current().keys()) live.add(id);
     for (const id of [...live]) if (id === this.#ctx.selfId) live.delete(id);
     this.directory.retainOnly(live);
   }

@@ -42,7 +42,8 @@ export function createRoutingView(
 ): RoutingView {
   const stats: LocalInvokeStats = { inFlight: 0, lastInvokeMs: 0 };
   const buildTable = (): InstanceTable => {
-    const records = new Map<string, InstanceRecord>();
+    // Peers that vanished in a store outage count with their last records (vanished-peers.ts).
+    const records = new Map<string, InstanceRecord>(ctx.vanishedPeers.current());
     for (const [id, versioned] of ctx.instancesMirror.entries()) records.set(id, versioned.value);
     return createInstanceTable({
       records,
@@ -52,6 +53,7 @@ export function createRoutingView(
     });
   };
   let table: InstanceTable | undefined;
+  let vanishedVersion = ctx.vanishedPeers.version();
   const unsubscribe = ctx.instancesMirror.subscribe(() => {
     table = undefined;
   });
@@ -59,6 +61,11 @@ export function createRoutingView(
   const context: RoutingContext = {
     models: { get: (id) => ctx.registryMirror.get(id)?.value },
     get instances() {
+      const version = ctx.vanishedPeers.version();
+      if (version !== vanishedVersion) {
+        vanishedVersion = version;
+        table = undefined;
+      }
       table ??= buildTable();
       return table;
     },

@@ -10,6 +10,7 @@ import { registerLegacyAliases } from "./legacy-aliases.js";
 import { deleteRegistration, writeRegistration } from "./register-model.js";
 import { checkModelId, checkModelInfo, checkVModelRequest, type VModelFields } from "./request-limits.js";
 import { toStatusInfo } from "./status-info.js";
+import { storeBudget } from "./store-budget.js";
 
 function requireModelId(modelId: string): void {
   if (modelId === "") throw new MeshError("INVALID_ARGUMENT", "must provide non-empty modelId");
@@ -75,7 +76,11 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
           loadNow: req.loadNow,
           lastUsedMs: Number(req.lastUsedTime),
         };
-        const result = await writeRegistration(ctx, registration);
+        const result = await writeRegistration(
+          ctx,
+          registration,
+          storeBudget(context, ctx.timings.storeCallTimeoutMs),
+        );
         if (req.loadNow) {
           const details = await ensureLoaded(ctx, view, req.modelId, {
             lastUsedMs: result.lastUsedMs,
@@ -89,12 +94,12 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
         if (result.created) return toStatusInfo({ status: "NOT_LOADED", errors: [], copies: [] });
         return toStatusInfo(await modelStatus(ctx, view, req.modelId));
       }),
-    unregisterModel: (req) =>
+    unregisterModel: (req, context) =>
       edge(async () => {
         ready();
         requireModelId(req.modelId);
         // No size check: a record stored before the limits existed can still be removed.
-        await deleteRegistration(ctx, req.modelId);
+        await deleteRegistration(ctx, req.modelId, storeBudget(context, ctx.timings.storeCallTimeoutMs));
         removeLocalCopy(ctx, req.modelId);
         return {};
       }),

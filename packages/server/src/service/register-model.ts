@@ -1,4 +1,10 @@
-import { createModelRecord, MeshError, type ModelRecord, updateLastUsed } from "@modelmesh/core";
+import {
+  createModelRecord,
+  MeshError,
+  type ModelRecord,
+  type StoreCallOptions,
+  updateLastUsed,
+} from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
 
 const HOUR_MS = 3_600_000;
@@ -39,10 +45,12 @@ function sameModel(record: ModelRecord, registration: Registration): boolean {
  * Creates the model record (§13.1): idempotent for identical attributes, ALREADY_EXISTS "Model
  * already exists with different attribute values" otherwise. Re-registering an identical model
  * without `loadNow` moves `lu` forward only when the new value is more than an hour newer.
+ * `call` bounds the whole update (its `timeoutMs` covers every retry) and can cancel it.
  */
 export async function writeRegistration(
   ctx: MeshContext,
   registration: Registration,
+  call: StoreCallOptions = {},
 ): Promise<RegistrationResult> {
   const now = ctx.clock.nowMs();
   const lastUsedMs = initialLastUsedMs(registration, now);
@@ -73,7 +81,7 @@ export async function writeRegistration(
       }
       return undefined;
     },
-    { start: { current: ctx.registryMirror.get(registration.modelId) } },
+    { start: { current: ctx.registryMirror.get(registration.modelId) }, ...call, clock: ctx.clock },
   );
   if (conflict) throw new MeshError("ALREADY_EXISTS", "Model already exists with different attribute values");
   return { created, lastUsedMs };
@@ -81,9 +89,14 @@ export async function writeRegistration(
 
 /**
  * Deletes a model record (§13.1): a no-op when absent, FAILED_PRECONDITION "Model X has
- * referents" while vmodels refer to it. Local copies go through the registry watch.
+ * referents" while vmodels refer to it. Local copies go through the registry watch. `call` bounds
+ * the whole update, as for {@link writeRegistration}.
  */
-export async function deleteRegistration(ctx: MeshContext, modelId: string): Promise<void> {
+export async function deleteRegistration(
+  ctx: MeshContext,
+  modelId: string,
+  call: StoreCallOptions = {},
+): Promise<void> {
   let referenced = false;
   await ctx.registry.update(
     modelId,
@@ -96,7 +109,7 @@ export async function deleteRegistration(ctx: MeshContext, modelId: string): Pro
       }
       return { delete: true };
     },
-    { start: { current: ctx.registryMirror.get(modelId) } },
+    { start: { current: ctx.registryMirror.get(modelId) }, ...call, clock: ctx.clock },
   );
   if (referenced) throw new MeshError("FAILED_PRECONDITION", `Model ${modelId} has referents`);
 }

@@ -33,7 +33,10 @@ export class InstancePublisher {
   #lastPublishMs = 0;
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
+  /** The last publish queued; it never rejects, so a failed publish cannot fail the next ones. */
   #running: Promise<void> = Promise.resolve();
+  /** A background publish queued and not started yet (further requests join it). */
+  #waiting: { force: boolean } | undefined;
   #stopped = false;
   #unsubscribe: () => void = () => {};
   #unsubscribeSession: () => void = () => {};
@@ -79,10 +82,14 @@ export class InstancePublisher {
     this.#soon.unref();
   }
 
-  /** Publishes the current record now (in order with other publishes). */
+  /**
+   * Publishes the current record now (in order with other publishes); rejects when this publish
+   * failed. Each publish runs whatever happened to the ones before it.
+   */
   publish(force = true): Promise<void> {
-    this.#running = this.#running.then(() => this.#publish(force));
-    return this.#running;
+    const run = this.#running.then(() => this.#publish(force));
+    this.#running = run.catch(() => undefined);
+    return run;
   }
 
   /** Marks the record `shutdown` (peers then treat it as gone) and publishes it. */
@@ -109,9 +116,23 @@ export class InstancePublisher {
     }
   }
 
+  /**
+   * Queues a background publish. While one is already waiting its turn (a store call is slow, as
+   * while etcd is unreachable) the request joins it, so an outage does not pile up publishes.
+   */
   #queue(force: boolean): void {
     if (this.#stopped) return;
-    this.publish(force).catch((error: unknown) => {
+    if (this.#waiting !== undefined) {
+      this.#waiting.force ||= force;
+      return;
+    }
+    const waiting = { force };
+    this.#waiting = waiting;
+    const run = this.#running.then(() => {
+      this.#waiting = undefined;
+      return this.#publish(waiting.force);
+    });
+    this.#running = run.catch((error: unknown) => {
       this.#ctx.logger.warn({ reason: String(error) }, "could not publish the instance record");
     });
   }

@@ -1,5 +1,5 @@
 import { type EtcdConnectionConfig, parseEtcdKvStore } from "@modelmesh/store-etcd";
-import { text } from "../parsers.js";
+import { integer, text } from "../parsers.js";
 import type { ConfigReader } from "../reader.js";
 
 /** Which KV store holds the mesh's shared state. */
@@ -24,6 +24,15 @@ export interface StoreSection {
   readonly kvPrefix: string;
   /** `MM_KV_SESSION_TTL_MS`: lease TTL of this instance's ephemeral keys. */
   readonly sessionTtlMs: number;
+  /**
+   * `MM_KV_REQUEST_TIMEOUT_MS`: deadline of one store call, and the store budget of one
+   * management call (registerModel, unregisterModel) with all its retries.
+   */
+  readonly requestTimeoutMs: number;
+  /** `MM_KV_KEEPALIVE_TIME_MS`: gRPC keep-alive PING interval on busy etcd connections. */
+  readonly keepaliveTimeMs: number;
+  /** `MM_KV_KEEPALIVE_TIMEOUT_MS`: an unanswered PING closes the etcd connection after this long. */
+  readonly keepaliveTimeoutMs: number;
 }
 
 const prefix = (raw: string) =>
@@ -65,7 +74,40 @@ export function readStoreSection(r: ConfigReader): StoreSection {
         : { ok: false, error: "must be ≥ 1000" };
     },
   );
-  return { store: parseKvStore(r, kvStore, dataDir), kvPrefix, sessionTtlMs };
+  const requestTimeoutMs = r.read(
+    {
+      env: "MM_KV_REQUEST_TIMEOUT_MS",
+      description:
+        "deadline of one store call; also the store budget of a registerModel/unregisterModel call (ms)",
+      default: 10_000,
+    },
+    integer(100, 600_000),
+  );
+  const keepaliveTimeMs = r.read(
+    {
+      env: "MM_KV_KEEPALIVE_TIME_MS",
+      description:
+        "gRPC keep-alive PING interval on etcd connections with calls or watches open (ms; keep ≥ etcd's --grpc-keepalive-min-time, 5 s by default)",
+      default: 10_000,
+    },
+    integer(1000, 3_600_000),
+  );
+  const keepaliveTimeoutMs = r.read(
+    {
+      env: "MM_KV_KEEPALIVE_TIMEOUT_MS",
+      description: "an etcd connection whose keep-alive PING is unanswered this long is closed (ms)",
+      default: 5000,
+    },
+    integer(100, 600_000),
+  );
+  return {
+    store: parseKvStore(r, kvStore, dataDir),
+    kvPrefix,
+    sessionTtlMs,
+    requestTimeoutMs,
+    keepaliveTimeMs,
+    keepaliveTimeoutMs,
+  };
 }
 
 function parseKvStore(r: ConfigReader, kvStore: string | undefined, dataDir: string): StoreConfig {
