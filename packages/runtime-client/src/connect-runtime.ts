@@ -25,6 +25,11 @@ export interface ConnectRuntimeOptions extends RuntimeEndpointOptions {
   readonly maxMessageBytes?: number;
   /** HTTP/2 sessions to the serving endpoint. Default 1. */
   readonly servingSessions?: number;
+  /**
+   * HTTP/2 receive window per call and per connection to the serving endpoint, bytes: the most
+   * response bytes one call buffers while its reader does not take them. Default 8 MiB.
+   */
+  readonly servingWindowBytes?: number;
   /** Unload retries (§6.7): 90 retries on a 10 s period by default. */
   readonly unloadRetry?: UnloadRetryOptions;
   /** Aborts the startup handshake. */
@@ -88,6 +93,7 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     translateError: translateRuntimeError,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.servingSessions === undefined ? {} : { size: options.servingSessions }),
+    ...(options.servingWindowBytes === undefined ? {} : { windowBytes: options.servingWindowBytes }),
   });
   return {
     parameters,

@@ -36,6 +36,11 @@ export function meshOptions(
       ...(timings.minChurnAgeMs === undefined ? {} : { minChurnAgeMs: timings.minChurnAgeMs }),
     },
     maxMessageBytes: transport.maxMessageBytes,
+    streamLimits: {
+      requestBodyTimeoutMs: config.streamLimits.requestBodyTimeoutMs,
+      stallTimeoutMs: config.streamLimits.stallTimeoutMs,
+      responseWindowBytes: config.streamLimits.windowBytes,
+    },
     multiModelParallelism: behaviour.multiParallelism,
     logEachInvoke: behaviour.logEachInvocation,
     ...(Object.keys(behaviour.logRequestHeaders).length === 0

@@ -25,5 +25,6 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     startupTimeoutMs: runtime.startupTimeoutMs,
     startupPollIntervalMs: runtime.startupPollIntervalMs,
     maxMessageBytes: transport.maxMessageBytes,
+    servingWindowBytes: config.streamLimits.windowBytes,
   };
 }

@@ -2,6 +2,7 @@ import { MeshError, type ModelStatusDetails } from "@modelmesh/core";
 import { routeInference } from "../inference/inference-route.js";
 import { readRequestBody } from "../inference/read-request.js";
 import { relayCall } from "../inference/relay-call.js";
+import type { StreamLimits } from "../inference/stream-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { PeerRoutingContext } from "../peer/routing-context.js";
 import type { ForwardedInference, PeerCallScope, PeerHandler, PeerStatusRequest } from "../peer/types.js";
@@ -13,6 +14,8 @@ export interface MeshPeerHandlerOptions {
   readonly ctx: MeshContext;
   readonly view: RoutingView;
   readonly maxMessageBytes: number;
+  /** Request body timeout and stalled-reader limit of each forwarded call, as on the serving port. */
+  readonly streamLimits: StreamLimits;
   /** False until the mesh has started: calls are refused (retryable). */
   readonly started: () => boolean;
 }
@@ -72,8 +75,8 @@ export class MeshPeerHandler implements PeerHandler {
 
   serveForwarded(call: ForwardedInference): Promise<void> {
     return this.#counted(async () => {
-      const { ctx, view, maxMessageBytes } = this.#options;
-      const body = await readRequestBody(call.request, maxMessageBytes);
+      const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
+      const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
       await routeInference(ctx, view, {
         modelId: call.context.modelId,
         path: call.path,
@@ -84,12 +87,14 @@ export class MeshPeerHandler implements PeerHandler {
         signal: call.signal,
         hop: hopFacts(call.context),
         send: (request, via) =>
-          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, (error) =>
-            ctx.logger.warn(
-              { modelId: call.context.modelId, reason: error.message },
-              "call failed after part of the answer was sent",
-            ),
-          ),
+          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
+            stallTimeoutMs: streamLimits.stallTimeoutMs,
+            onLateFailure: (error) =>
+              ctx.logger.warn(
+                { modelId: call.context.modelId, reason: error.message },
+                "call failed after part of the answer was sent",
+              ),
+          }),
       });
     });
   }

@@ -1,3 +1,4 @@
+import type { StreamLimits } from "../inference/stream-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
 import type { RoutingView } from "../routing/routing-view.js";
@@ -15,13 +16,15 @@ export class PeerService {
   readonly link: PeerLink;
   readonly #ctx: MeshContext;
   readonly #maxMessageBytes: number;
+  readonly #streamLimits: StreamLimits;
   #handler: MeshPeerHandler | undefined;
   #server: PeerServer | undefined;
 
-  constructor(ctx: MeshContext, maxMessageBytes: number) {
+  constructor(ctx: MeshContext, maxMessageBytes: number, streamLimits: StreamLimits) {
     this.#ctx = ctx;
     this.#maxMessageBytes = maxMessageBytes;
-    this.link = new PeerLink(ctx, maxMessageBytes);
+    this.#streamLimits = streamLimits;
+    this.link = new PeerLink(ctx, maxMessageBytes, streamLimits.responseWindowBytes);
   }
 
   /** The bound internal port, once listening. */
@@ -33,10 +36,18 @@ export class PeerService {
   async listen(view: RoutingView, started: () => boolean): Promise<void> {
     if (this.#server !== undefined) return;
     const ctx = this.#ctx;
-    this.#handler = new MeshPeerHandler({ ctx, view, maxMessageBytes: this.#maxMessageBytes, started });
+    const streamLimits = this.#streamLimits;
+    this.#handler = new MeshPeerHandler({
+      ctx,
+      view,
+      maxMessageBytes: this.#maxMessageBytes,
+      streamLimits,
+      started,
+    });
     this.#server = await listenPeerServer({
       handler: this.#handler,
       instanceId: ctx.selfId,
+      stallTimeoutMs: streamLimits.stallTimeoutMs,
       port: ctx.identity.internalPort,
       logger: ctx.logger,
     });
@@ -70,6 +81,10 @@ export class PeerService {
  * The peer service of an instance with an internal port (`MM_INTERNAL_GRPC_PORT`); undefined for
  * internal port 0, a single instance that neither serves nor calls peers.
  */
-export function createPeerService(ctx: MeshContext, maxMessageBytes: number): PeerService | undefined {
-  return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes) : undefined;
+export function createPeerService(
+  ctx: MeshContext,
+  maxMessageBytes: number,
+  streamLimits: StreamLimits,
+): PeerService | undefined {
+  return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes, streamLimits) : undefined;
 }
