@@ -3,19 +3,11 @@ import { constants } from "node:http2";
 import { freePort } from "@modelmesh/testkit/free-port";
 import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { callHeaders, connect, sizedAnswerRequest, unaryCall } from "@modelmesh/testkit/relay-client";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerLoaded } from "../support.js";
-import {
-  callHeaders,
-  connect,
-  MiB,
-  rssBytes,
-  settledRssBytes,
-  sizedAnswerRequest,
-  unaryCall,
-  waitForQuiet,
-} from "./relay-support.js";
+import { MiB, rssBytes, settledRssBytes, waitForQuiet } from "./process-memory.js";
 
 // Clients that do not read their answers, and clients that never finish sending their request.
 // The limits are small here; their defaults are a minute (MM_STREAM_STALL_TIMEOUT_MS,
