@@ -141,25 +141,30 @@ describe("stalled readers and unfinished request bodies", () => {
       .filter((line) => String(line.reason ?? "").includes(`took no response bytes for ${stallTimeoutMs} ms`))
       .length;
 
-  it("resets a stalled reader's stream after the stall limit and cancels its runtime call", async () => {
+  it("resets a stalled reader's stream after the stall limit, whether the answer is in flight or complete", async () => {
     const resetsBefore = stallResets();
     const startedMs = Date.now();
-    const stalled = openStalledCalls(mesh.port, modelId, 20, MiB);
+    // 1 MiB answers stop the relay mid-answer (its runtime call is cancelled at the reset); 10 KiB
+    // answers are complete and wait for the client as a whole.
+    const large = openStalledCalls(mesh.port, modelId, 20, MiB);
+    const small = openStalledCalls(mesh.port, modelId, 20, 10 * 1024);
     try {
-      await waitUntil(() => stalled.closed.length === 20, {
+      await waitUntil(() => large.closed.length === 20 && small.closed.length === 20, {
         timeoutMs: 60_000,
-        description: "20 stalled streams to be reset",
+        description: "40 stalled streams to be reset",
       });
       expect(Date.now() - startedMs, "the resets came after the stall limit").toBeGreaterThanOrEqual(
         stallTimeoutMs,
       );
-      expect(new Set(stalled.closed), "RST_STREAM codes").toEqual(new Set([constants.NGHTTP2_CANCEL]));
+      const codes = new Set([...large.closed, ...small.closed]);
+      expect(codes, "RST_STREAM codes").toEqual(new Set([constants.NGHTTP2_CANCEL]));
       await waitUntil(() => stallResets() - resetsBefore === 20, {
         timeoutMs: 10_000,
-        description: "20 relays to log that they reset a stalled client",
+        description: "20 relays to log that they reset a stalled client and cancelled the runtime call",
       });
     } finally {
-      stalled.session.destroy();
+      large.session.destroy();
+      small.session.destroy();
     }
     await otherClientServed();
   });
