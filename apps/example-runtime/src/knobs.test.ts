@@ -19,6 +19,7 @@ describe("parseTextCommand()", () => {
     { text: "hello", expected: { t: "none" } },
     { text: "test:purge-models", expected: { t: "purge-models" } },
     { text: "test:delay:250", expected: { t: "delay", ms: 250 } },
+    { text: "test:answer-bytes:1048576", expected: { t: "answer-bytes", bytes: 1048576 } },
     {
       text: "test:error:code=UNAVAILABLE:message=Fake: error",
       expected: { t: "error", code: Code.Unavailable, message: "Fake: error" },
@@ -29,6 +30,10 @@ describe("parseTextCommand()", () => {
   for (const c of cases) {
     it(`reads ${JSON.stringify(c.text)}`, () => expect(parseTextCommand(c.text)).toEqual(c.expected));
   }
+
+  it("refuses an answer size over the limit", () => {
+    expect(parseTextCommand("test:answer-bytes:67108865")).toMatchObject({ t: "invalid" });
+  });
 
   it("rejects an unknown test command", () => {
     expect(parseTextCommand("test:explode")).toMatchObject({ t: "invalid" });

@@ -30,6 +30,12 @@ export type TextCommand =
   | { readonly t: "error"; readonly code: Code; readonly message: string }
   /** `test:delay:<ms>`: wait that long before answering (deadline and cancellation tests). */
   | { readonly t: "delay"; readonly ms: number }
+  /**
+   * `test:answer-bytes:<n>`: answer one result whose category is `n` bytes of `x` (a response of
+   * about that size from a small request; memory tests of response relaying). At most
+   * {@link MAX_ANSWER_BYTES}.
+   */
+  | { readonly t: "answer-bytes"; readonly bytes: number }
   /** A `test:` text that is none of the above. */
   | { readonly t: "invalid"; readonly reason: string }
   /** Ordinary text. */
@@ -37,6 +43,10 @@ export type TextCommand =
 
 const errorPattern = /^test:error:code=([^:]+):message=(.*)$/s;
 const delayPattern = /^test:delay:(\d+)$/;
+const answerBytesPattern = /^test:answer-bytes:(\d+)$/;
+
+/** Largest answer `test:answer-bytes:<n>` makes, bytes (64 MiB: above the mesh's default message limit). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** Reads a predict text as a {@link TextCommand}. */
 export function parseTextCommand(text: string): TextCommand {
@@ -44,6 +54,14 @@ export function parseTextCommand(text: string): TextCommand {
   if (text === "test:purge-models") return { t: "purge-models" };
   const delay = delayPattern.exec(text);
   if (delay) return { t: "delay", ms: Number(delay[1]) };
+  const answerBytes = answerBytesPattern.exec(text);
+  if (answerBytes) {
+    const bytes = Number(answerBytes[1]);
+    if (bytes > MAX_ANSWER_BYTES) {
+      return { t: "invalid", reason: `test:answer-bytes: ${bytes} is more than ${MAX_ANSWER_BYTES}` };
+    }
+    return { t: "answer-bytes", bytes };
+  }
   const error = errorPattern.exec(text);
   if (error) {
     const code = parseGrpcCode(error[1] ?? "");
@@ -52,6 +70,6 @@ export function parseTextCommand(text: string): TextCommand {
   }
   return {
     t: "invalid",
-    reason: `unknown test command "${text.slice(0, 80)}" (test:purge-models, test:error:code=<CODE>:message=<msg>, test:delay:<ms>)`,
+    reason: `unknown test command "${text.slice(0, 80)}" (test:purge-models, test:error:code=<CODE>:message=<msg>, test:delay:<ms>, test:answer-bytes:<n>)`,
   };
 }

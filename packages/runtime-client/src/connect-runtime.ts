@@ -40,6 +40,11 @@ export interface ConnectRuntimeOptions extends RuntimeEndpointOptions {
    * turns false while it is gone or not READY. Default 5000.
    */
   readonly statusCheckIntervalMs?: number;
+  /**
+   * HTTP/2 receive window per call and per connection to the serving endpoint, bytes: the most
+   * response bytes one call buffers while its reader does not take them. Default 8 MiB.
+   */
+  readonly servingWindowBytes?: number;
   /** Unload retries (§6.7): 90 retries on a 10 s period by default. */
   readonly unloadRetry?: UnloadRetryOptions;
   /** Aborts the startup handshake. */
@@ -122,6 +127,7 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     translateError: translateRuntimeError,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.servingSessions === undefined ? {} : { size: options.servingSessions }),
+    ...(options.servingWindowBytes === undefined ? {} : { windowBytes: options.servingWindowBytes }),
   });
   const health = new RuntimeHealth({
     status: (timeoutMs) => client.runtimeStatus(timeoutMs),

@@ -125,6 +125,42 @@ describe("GrpcForwarder to the example runtime", () => {
     expect(answer?.results[0]?.category).toBe(`classification for ${text} by model echo`);
   });
 
+  it("delivers every body byte before the trailers when the sink pauses the call", async () => {
+    // The runtime sends the whole 1 MiB answer and its trailers while the call is paused;
+    // the trailers must wait until the body buffered meanwhile has been delivered.
+    const chunks: Buffer[] = [];
+    const calls: string[] = [];
+    let handle: ReturnType<GrpcForwarder["forward"]> | undefined;
+    let paused = false;
+    const done = new Promise<void>((resolve, reject) => {
+      handle = connection.forwarder.forward(predict("echo", "test:answer-bytes:1048576"), {
+        onHeaders: () => calls.push("headers"),
+        onData(chunk) {
+          if (calls.at(-1) !== "data") calls.push("data");
+          chunks.push(chunk);
+          if (!paused) {
+            paused = true;
+            handle?.pause();
+          }
+        },
+        onTrailers() {
+          calls.push("trailers");
+          resolve();
+        },
+        onError: reject,
+      });
+    });
+    // Let the runtime finish its answer while nothing is read.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    handle?.resume();
+    await done;
+    expect(calls).toEqual(["headers", "data", "trailers"]);
+    const body = Buffer.concat(chunks);
+    expect(body.length, "body bytes delivered").toBeGreaterThan(1048576);
+    const [answer] = predictAnswers(body);
+    expect(answer?.results[0]?.category).toHaveLength(1048576);
+  });
+
   it("refuses a response message over the limit with RESOURCE_EXHAUSTED", async () => {
     const r = record(connection.forwarder, predict("echo", "x".repeat(16 * 1024 * 1024)));
     await r.done;

@@ -18,6 +18,7 @@ import { ModelRates } from "./cluster/model-rates.js";
 import { TypeConstraints } from "./cluster/type-constraints.js";
 import { readTypeConstraintsFile, watchTypeConstraintsFile } from "./cluster/type-constraints-file.js";
 import { createInferenceHandler, type InferenceCounters } from "./inference/handle-inference.js";
+import { DEFAULT_STREAM_LIMITS } from "./inference/stream-limits.js";
 import { LoadQueue } from "./loading/load-queue.js";
 import type { MeshContext } from "./mesh-context.js";
 import type { ModelMesh, ModelMeshOptions } from "./model-mesh.js";
@@ -125,7 +126,11 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   const startTimeMs = ctx.clock.nowMs();
   const freshSelf = () => buildInstanceRecord(ctx, { startTimeMs, shutdown: ctx.lifecycle.shuttingDown });
   const constraints = createTypeConstraints(options);
-  const peerService = createPeerService(ctx, options.maxMessageBytes, options.peerConnectionLimits);
+  const streamLimits = options.streamLimits ?? DEFAULT_STREAM_LIMITS;
+  const peerService = createPeerService(ctx, options.maxMessageBytes, {
+    stream: streamLimits,
+    ...(options.peerConnectionLimits === undefined ? {} : { connection: options.peerConnectionLimits }),
+  });
   const view = createRoutingView(ctx, freshSelf, constraints, peerService?.link);
   const copyRequester =
     options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });
@@ -180,6 +185,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     multiParallelism: Math.max(1, options.multiModelParallelism ?? DEFAULT_MULTI_PARALLELISM),
     logRequestHeaders: options.logRequestHeaders,
     accepting,
+    streamLimits,
   });
   return {
     registerServices: (router) => registerModelMeshService(router, { ctx, view, accepting }),

@@ -18,6 +18,8 @@ export { createModelMesh } from "./create-model-mesh.js";
 // For the gateway and tests; not a stable API.
 export type { GrpcStatus } from "./edge/grpc-status.js";
 export { GrpcCode, grpcCodeName, meshErrorToStatus, toGrpcStatus } from "./edge/grpc-status.js";
+export type { StreamLimits } from "./inference/stream-limits.js";
+export { DEFAULT_STREAM_LIMITS } from "./inference/stream-limits.js";
 export type {
   DataplaneConfig,
   DataplaneRpcConfig,

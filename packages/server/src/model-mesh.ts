@@ -5,6 +5,7 @@ import type { RuntimeConnection } from "@modelmesh/runtime-client";
 import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
+import type { StreamLimits } from "./inference/stream-limits.js";
 
 /** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
 export interface MeshIdentity {
@@ -80,6 +81,11 @@ export interface ModelMeshOptions {
   readonly maxMessageBytes: number;
   /** Bounds on the internal peer port's connections. Default `DEFAULT_CONNECTION_LIMITS`. */
   readonly peerConnectionLimits?: ConnectionLimits;
+  /**
+   * Per-call bounds of the inference pass-through on the serving and peer ports: request body
+   * timeout, stalled-reader timeout, response window toward peers. Default `DEFAULT_STREAM_LIMITS`.
+   */
+  readonly streamLimits?: StreamLimits;
   /** `MM_DATAPLANE_CONFIG`; absent: ids from headers only, every method allowed. */
   readonly dataplane?: DataplaneConfig;
   /** `MM_MULTI_PARALLELISM`: concurrent model calls of one multi-model request (§2.10). Default 4. */

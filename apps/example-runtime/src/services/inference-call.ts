@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { NotFoundBehaviour } from "../config.js";
 import { parseTextCommand } from "../knobs.js";
-import { type ServableModel, TensorError } from "../models/types.js";
+import { type Scored, type ServableModel, TensorError } from "../models/types.js";
 import type { RuntimeState } from "../runtime-state.js";
 
 /**
@@ -76,17 +76,24 @@ export async function withLoadedModel<T>(
 
 /**
  * Acts on a `test:` command in a predict text (after the model lookup, as the original): purge,
- * a chosen error, or a delay that ends early — and is logged as `call-cancelled` — when the
- * caller cancels or its deadline passes.
+ * a chosen error, a delay that ends early — and is logged as `call-cancelled` — when the
+ * caller cancels or its deadline passes, or a sized answer. Returns the scores to answer instead
+ * of the model's (`test:answer-bytes:<n>`), else undefined.
  */
-export async function runTextCommand(state: RuntimeState, text: string, call: CallInfo): Promise<void> {
+export async function runTextCommand(
+  state: RuntimeState,
+  text: string,
+  call: CallInfo,
+): Promise<Scored[] | undefined> {
   const command = parseTextCommand(text);
   switch (command.t) {
     case "none":
-      return;
+      return undefined;
     case "purge-models":
       state.registry.purge();
-      return;
+      return undefined;
+    case "answer-bytes":
+      return [{ category: "x".repeat(command.bytes), confidence: 1 }];
     case "error":
       throw new ConnectError(command.message, command.code);
     case "invalid":
@@ -100,7 +107,7 @@ export async function runTextCommand(state: RuntimeState, text: string, call: Ca
         state.log.event("call-cancelled", { method: call.method, modelId: call.modelId, reason });
         throw error;
       }
-      return;
+      return undefined;
     default: {
       const never: never = command;
       throw new Error(`unknown command ${String(never)}`);

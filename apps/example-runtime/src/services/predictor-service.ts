@@ -23,8 +23,8 @@ export async function predictFor(
   const modelId = modelIdOf(context.headers, request.modelName);
   const call = { method: context.method, modelId, signal: context.signal };
   return withLoadedModel(state, call, async (model) => {
-    await runTextCommand(state, request.text, call);
-    return { modelId, results: predictResults(model.predictText(request.text), request.modelName) };
+    const canned = await runTextCommand(state, request.text, call);
+    return { modelId, results: predictResults(canned ?? model.predictText(request.text), request.modelName) };
   });
 }
 

@@ -11,7 +11,8 @@ import { predictResults } from "./predictor-service.js";
  * An extra server-streaming method, outside the proto contracts (which have none), so stream
  * forwarding can be tested: `PredictRequest` in, one `PredictResponse` per word of `text` out.
  * Words that are `test:` commands act as in predict (`test:delay:<ms>` pauses the stream,
- * `test:error:...` ends it with that error after the messages so far).
+ * `test:error:...` ends it with that error after the messages so far, `test:answer-bytes:<n>` sends
+ * a message of about n bytes).
  */
 export const streamPredictMethod = "mmesh.ExamplePredictor/streamPredict";
 
@@ -99,13 +100,11 @@ export function serveStreamPredict(
       const call = { method: streamPredictMethod, modelId, signal };
       await withLoadedModel(state, call, async (model) => {
         for (const word of request.text.split(/\s+/).filter((w) => w.length > 0)) {
-          if (word.startsWith("test:")) {
-            await runTextCommand(state, word, call);
-            continue;
-          }
+          const canned = word.startsWith("test:") ? await runTextCommand(state, word, call) : undefined;
+          if (word.startsWith("test:") && canned === undefined) continue;
           if (!res.headersSent) res.writeHead(200, { "content-type": "application/grpc" });
           const response = create(PredictResponseSchema, {
-            results: predictResults(model.predictText(word), request.modelName),
+            results: predictResults(canned ?? model.predictText(word), request.modelName),
           });
           res.write(frame(toBinary(PredictResponseSchema, response)));
         }

@@ -38,6 +38,11 @@ export function meshOptions(
     },
     maxMessageBytes: transport.maxMessageBytes,
     peerConnectionLimits: config.connectionLimits,
+    streamLimits: {
+      requestBodyTimeoutMs: config.streamLimits.requestBodyTimeoutMs,
+      stallTimeoutMs: config.streamLimits.stallTimeoutMs,
+      responseWindowBytes: config.streamLimits.windowBytes,
+    },
     multiModelParallelism: behaviour.multiParallelism,
     logEachInvoke: behaviour.logEachInvocation,
     ...(Object.keys(behaviour.logRequestHeaders).length === 0

@@ -28,5 +28,6 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     keepAliveTimeoutMs: runtime.keepAliveTimeoutMs,
     statusCheckIntervalMs: runtime.statusCheckIntervalMs,
     maxMessageBytes: transport.maxMessageBytes,
+    servingWindowBytes: config.streamLimits.windowBytes,
   };
 }

@@ -5,6 +5,7 @@ import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
 import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
 import { readStoreSection, type StoreSection } from "./sections/store.js";
+import { readStreamLimitsSection, type StreamLimitsSection } from "./sections/stream-limits.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
 import { readTransportSection, type TransportSection } from "./sections/transport.js";
 import { readTypeConstraintsSection, type TypeConstraintsSection } from "./sections/type-constraints.js";
@@ -19,6 +20,8 @@ export interface GatewayConfig {
   readonly runtime: RuntimeSection;
   readonly behaviour: BehaviourSection;
   readonly timings: TimingsSection;
+  /** Request body timeout, stalled-reader timeout and response window of each call. */
+  readonly streamLimits: StreamLimitsSection;
   readonly dataplane: DataplaneConfig;
   /** `MM_TYPE_CONSTRAINTS` / `MM_TYPE_CONSTRAINTS_PATH`. */
   readonly typeConstraints: TypeConstraintsSection;
@@ -109,6 +112,7 @@ export function loadConfig(input: {
   const runtime = readRuntimeSection(r);
   const behaviour = readBehaviourSection(r);
   const timings = readTimingsSection(r);
+  const streamLimits = readStreamLimitsSection(r);
   const { dataplane, dataplanePath } = readDataplaneSection(r);
   const typeConstraints = readTypeConstraintsSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
@@ -127,6 +131,7 @@ export function loadConfig(input: {
     runtime,
     behaviour,
     timings,
+    streamLimits,
     dataplane,
     typeConstraints,
     ...(dataplanePath ? { dataplanePath } : {}),

@@ -16,6 +16,11 @@ export interface CallContext {
  * One forwarded call. States: `waiting` (no response bytes delivered; headers held back),
  * `streaming` (headers and data delivered), `done` (a terminal callback was made; later events
  * are ignored).
+ *
+ * The trailers end the call only once the response body has been read to its end: Node emits
+ * `trailers` as soon as the frame arrives, while body chunks received during a {@link pause}
+ * still wait in the stream's read buffer. Ending the call at `trailers` would cut the answer
+ * short and leave the paused stream, with its buffered bytes, open for good.
  */
 export class ForwardCall implements ForwardHandle {
   readonly #sink: ForwardSink;
@@ -28,6 +33,9 @@ export class ForwardCall implements ForwardHandle {
   #signal: AbortSignal | undefined;
   #abortListener: (() => void) | undefined;
   #streamError: Error | undefined;
+  /** Trailers received, delivered once the body has been read to its end. */
+  #trailers: IncomingHttpHeaders | undefined;
+  #bodyEnded = false;
 
   constructor(sink: ForwardSink, context: CallContext) {
     this.#sink = sink;
@@ -43,6 +51,7 @@ export class ForwardCall implements ForwardHandle {
     stream.on("response", (headers: IncomingHttpHeaders) => this.#onResponse(headers));
     stream.on("data", (chunk: Buffer) => this.#onData(chunk));
     stream.on("trailers", (trailers: IncomingHttpHeaders) => this.#onTrailers(trailers));
+    stream.on("end", () => this.#onEnd());
     stream.on("error", (error: Error) => {
       this.#streamError = error;
     });
@@ -67,13 +76,20 @@ export class ForwardCall implements ForwardHandle {
     this.#onAbort();
   }
 
-  /** Ends the call with `error`, resetting the stream (CANCEL) if it is still open. */
+  /**
+   * Ends the call with `error`: resets the stream (CANCEL) if it is still open, which makes Node
+   * destroy it; destroys it here when the endpoint had already ended it, because Node keeps an
+   * ended stream until its buffered body is read, and after a pause nobody reads it any more.
+   */
   fail(error: MeshError): void {
     if (this.#state === "done") return;
     const started = this.#state === "streaming";
     this.#finish();
     const stream = this.#stream;
-    if (stream !== undefined && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    if (stream !== undefined) {
+      if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+      else if (!stream.destroyed) stream.destroy();
+    }
     this.#sink.onError(error, started);
   }
 
@@ -154,6 +170,19 @@ export class ForwardCall implements ForwardHandle {
       this.fail(this.#context.translateError(this.#context.method, status, trailers));
       return;
     }
+    this.#trailers = trailers;
+    this.#completeIfRead();
+  }
+
+  #onEnd(): void {
+    this.#bodyEnded = true;
+    this.#completeIfRead();
+  }
+
+  /** Delivers the trailers once they have arrived and every body byte has been delivered. */
+  #completeIfRead(): void {
+    const trailers = this.#trailers;
+    if (this.#state === "done" || trailers === undefined || !this.#bodyEnded) return;
     if (this.#state === "waiting") this.#deliverHeaders();
     this.#finish();
     this.#sink.onTrailers(trailers);

@@ -5,6 +5,7 @@ import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import { releaseAnsweredStream } from "./answered-stream.js";
 import { respondWithStatus } from "./grpc-response.js";
 import { parseGrpcTimeout } from "./grpc-timeout.js";
 import { injectModelId } from "./id-injection.js";
@@ -15,6 +16,7 @@ import { readRequestBody } from "./read-request.js";
 import { relayCall } from "./relay-call.js";
 import { type RequestHeaderFields, requestLogger } from "./request-logger.js";
 import { dataplaneRule, modelsFromBody } from "./resolve-models.js";
+import type { StreamLimits } from "./stream-limits.js";
 
 /** Live counters the mesh exposes. */
 export interface InferenceCounters {
@@ -35,6 +37,8 @@ export interface InferenceHandlerOptions {
   readonly logRequestHeaders: RequestHeaderFields | undefined;
   /** False before start and during shutdown: calls are refused with UNAVAILABLE. */
   readonly accepting: () => boolean;
+  /** Request body timeout and stalled-reader limit of each call. */
+  readonly streamLimits: StreamLimits;
 }
 
 const HTTP1_BODY = JSON.stringify({
@@ -83,7 +87,11 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
     let requested = extract ? undefined : readRequestedModels(headerValuesFromRaw(req.rawHeaders));
     const timeoutMs = parseGrpcTimeout(req.headers["grpc-timeout"] as string | undefined);
     const deadlineMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const body = await readRequestBody(req, options.maxMessageBytes);
+    const body = await readRequestBody(
+      req,
+      options.maxMessageBytes,
+      options.streamLimits.requestBodyTimeoutMs,
+    );
     requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body);
     // vmodels arrive with a later issue; until then none exists.
     if (requested.isVModel) throw new MeshError("MODEL_NOT_FOUND", "vmodel not found");
@@ -116,9 +124,11 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       signal: controller.signal,
       logger: log,
       send: (request, via) =>
-        relayCall(via ?? ctx.runtime.forwarder, request, stream, (error) =>
-          log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
-        ),
+        relayCall(via ?? ctx.runtime.forwarder, request, stream, {
+          stallTimeoutMs: options.streamLimits.stallTimeoutMs,
+          onLateFailure: (error) =>
+            log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
+        }),
     });
   } catch (error) {
     const status = toGrpcStatus(error);
@@ -129,6 +139,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
     respondWithStatus(stream, status);
   } finally {
     stream.off("close", onClose);
+    releaseAnsweredStream(stream, options.streamLimits.stallTimeoutMs);
   }
 }
 

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import type { MeshError } from "@modelmesh/core";
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { MeshError } from "@modelmesh/core";
 import {
   type CollectedResponse,
   type ForwardHandle,
@@ -23,22 +23,61 @@ export type RelayResult =
   /** It failed before any response byte was sent: routing may try again. */
   | { readonly kind: "failed"; readonly error: MeshError };
 
+/** How {@link relayCall} treats the client. */
+export interface RelayOptions {
+  /**
+   * Longest time the client may take no response bytes while the relay has stopped reading from
+   * the runtime for it (its stream is full), ms; the client's stream is then reset
+   * (RST_STREAM CANCEL) and the runtime call cancelled. See `StreamLimits.stallTimeoutMs`.
+   */
+  readonly stallTimeoutMs: number;
+  /** Told of a failure after part of the answer was sent (the client sees it as its status). */
+  readonly onLateFailure?: (error: MeshError) => void;
+}
+
 /**
  * Forwards one call to the runtime and streams the answer to the client's HTTP/2 stream as it
  * arrives: response headers, raw body chunks (unary or server-streaming) with back-pressure, and
  * the runtime's trailers. An error before any response byte is returned instead, so the router
  * can retry (reload after NOT_FOUND, another copy); a failure after that ends the client's call
  * with the error's status and is told to `onLateFailure`.
+ *
+ * Back-pressure: when the client's stream is full the relay stops reading from the runtime,
+ * whose flow-control window then bounds what this call buffers here; a client that takes nothing
+ * for `stallTimeoutMs` meanwhile has its stream reset and the runtime call cancelled.
  */
 export function relayCall(
   forwarder: CallForwarder,
   request: ForwardRequest,
   client: ServerHttp2Stream,
-  onLateFailure?: (error: MeshError) => void,
+  options: RelayOptions,
 ): Promise<RelayResult> {
   return new Promise((resolve) => {
     let handle: ForwardHandle | undefined;
-    const onDrain = () => handle?.resume();
+    let stallTimer: NodeJS.Timeout | undefined;
+    let stalled = false;
+    const onDrain = () => {
+      clearTimeout(stallTimer);
+      stallTimer = undefined;
+      handle?.resume();
+    };
+    const onStall = () => {
+      stalled = true;
+      options.onLateFailure?.(
+        new MeshError(
+          "CANCELLED",
+          `the client took no response bytes for ${options.stallTimeoutMs} ms: its stream was reset`,
+        ),
+      );
+      client.off("drain", onDrain);
+      if (!client.closed) client.close(constants.NGHTTP2_CANCEL);
+      handle?.cancel();
+    };
+    const settle = () => {
+      clearTimeout(stallTimer);
+      client.off("drain", onDrain);
+      resolve({ kind: "done", value: undefined });
+    };
     const sink: ForwardSink = {
       onHeaders(headers: IncomingHttpHeaders) {
         if (client.destroyed) return;
@@ -46,24 +85,26 @@ export function relayCall(
       },
       onData(chunk: Buffer) {
         if (client.destroyed) return;
-        if (!client.write(chunk)) {
+        if (!client.write(chunk) && stallTimer === undefined) {
           handle?.pause();
           client.once("drain", onDrain);
+          stallTimer = setTimeout(onStall, options.stallTimeoutMs);
         }
       },
       onTrailers(trailers: IncomingHttpHeaders) {
         endWithTrailers(client, clientTrailers(trailers));
-        resolve({ kind: "done", value: undefined });
+        settle();
       },
       onError(error: MeshError, responseStarted: boolean) {
         if (!responseStarted) {
+          clearTimeout(stallTimer);
           resolve({ kind: "failed", error });
           return;
         }
         // Part of the answer reached the client: the call cannot be retried; say why it broke.
-        onLateFailure?.(error);
+        if (!stalled) options.onLateFailure?.(error);
         endWithTrailers(client, statusTrailers(meshErrorToStatus(error)));
-        resolve({ kind: "done", value: undefined });
+        settle();
       },
     };
     handle = forwarder.forward(request, sink);

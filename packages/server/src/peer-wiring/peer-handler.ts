@@ -4,6 +4,7 @@ import { routeInference } from "../inference/inference-route.js";
 import { readRequestBody } from "../inference/read-request.js";
 import { relayCall } from "../inference/relay-call.js";
 import { dataplaneRule } from "../inference/resolve-models.js";
+import type { StreamLimits } from "../inference/stream-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig } from "../model-mesh.js";
 import type { PeerRoutingContext } from "../peer/routing-context.js";
@@ -16,6 +17,8 @@ export interface MeshPeerHandlerOptions {
   readonly ctx: MeshContext;
   readonly view: RoutingView;
   readonly maxMessageBytes: number;
+  /** Request body timeout and stalled-reader limit of each forwarded call, as on the serving port. */
+  readonly streamLimits: StreamLimits;
   /** False until the mesh has started: calls are refused (retryable). */
   readonly started: () => boolean;
   /** `MM_DATAPLANE_CONFIG` now: its method allow-list applies to forwarded calls as on the serving port. */
@@ -92,8 +95,8 @@ export class MeshPeerHandler implements PeerHandler {
 
   serveForwarded(call: ForwardedInference): Promise<void> {
     return this.#counted(async () => {
-      const { ctx, view, maxMessageBytes } = this.#options;
-      const body = await readRequestBody(call.request, maxMessageBytes);
+      const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
+      const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
       await routeInference(ctx, view, {
         modelId: call.context.modelId,
         path: call.path,
@@ -104,12 +107,14 @@ export class MeshPeerHandler implements PeerHandler {
         signal: call.signal,
         hop: hopFacts(call.context),
         send: (request, via) =>
-          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, (error) =>
-            ctx.logger.warn(
-              { modelId: call.context.modelId, reason: error.message },
-              "call failed after part of the answer was sent",
-            ),
-          ),
+          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
+            stallTimeoutMs: streamLimits.stallTimeoutMs,
+            onLateFailure: (error) =>
+              ctx.logger.warn(
+                { modelId: call.context.modelId, reason: error.message },
+                "call failed after part of the answer was sent",
+              ),
+          }),
       });
     });
   }

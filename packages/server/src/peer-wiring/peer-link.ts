@@ -14,9 +14,10 @@ export class PeerLink {
   readonly #ctx: MeshContext;
   readonly #unsubscribe: () => void;
 
-  constructor(ctx: MeshContext, maxMessageBytes: number) {
+  /** `windowBytes`: HTTP/2 receive window per call and connection to each peer (see `StreamLimits`). */
+  constructor(ctx: MeshContext, maxMessageBytes: number, windowBytes: number) {
     this.#ctx = ctx;
-    this.directory = new PeerDirectory({ maxMessageBytes });
+    this.directory = new PeerDirectory({ maxMessageBytes, windowBytes });
     this.client = new PeerClient({ directory: this.directory });
     this.#unsubscribe = ctx.instancesMirror.subscribe(() => this.#retainLive());
   }

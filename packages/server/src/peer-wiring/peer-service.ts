@@ -1,10 +1,17 @@
 import type { ConnectionLimits } from "../connections/connection-limits.js";
+import type { StreamLimits } from "../inference/stream-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig } from "../model-mesh.js";
 import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { MeshPeerHandler } from "./peer-handler.js";
 import { PeerLink } from "./peer-link.js";
+
+/** The bounds of the peer port: per call, and per connection (default `DEFAULT_CONNECTION_LIMITS`). */
+export interface PeerServiceLimits {
+  readonly stream: StreamLimits;
+  readonly connection?: ConnectionLimits;
+}
 
 /** How long open peer connections may finish their calls once the server stops accepting, ms. */
 const CLOSE_GRACE_MS = 1000;
@@ -17,15 +24,15 @@ export class PeerService {
   readonly link: PeerLink;
   readonly #ctx: MeshContext;
   readonly #maxMessageBytes: number;
-  readonly #limits: ConnectionLimits | undefined;
+  readonly #limits: PeerServiceLimits;
   #handler: MeshPeerHandler | undefined;
   #server: PeerServer | undefined;
 
-  constructor(ctx: MeshContext, maxMessageBytes: number, limits?: ConnectionLimits) {
+  constructor(ctx: MeshContext, maxMessageBytes: number, limits: PeerServiceLimits) {
     this.#ctx = ctx;
     this.#maxMessageBytes = maxMessageBytes;
     this.#limits = limits;
-    this.link = new PeerLink(ctx, maxMessageBytes);
+    this.link = new PeerLink(ctx, maxMessageBytes, limits.stream.responseWindowBytes);
   }
 
   /** The bound internal port, once listening. */
@@ -44,19 +51,23 @@ export class PeerService {
   ): Promise<void> {
     if (this.#server !== undefined) return;
     const ctx = this.#ctx;
+    const streamLimits = this.#limits.stream;
+    const connectionLimits = this.#limits.connection;
     this.#handler = new MeshPeerHandler({
       ctx,
       view,
       maxMessageBytes: this.#maxMessageBytes,
+      streamLimits,
       started,
       ...(dataplane === undefined ? {} : { dataplane }),
     });
     this.#server = await listenPeerServer({
       handler: this.#handler,
       instanceId: ctx.selfId,
+      stallTimeoutMs: streamLimits.stallTimeoutMs,
       port: ctx.identity.internalPort,
       logger: ctx.logger,
-      ...(this.#limits === undefined ? {} : { limits: this.#limits }),
+      ...(connectionLimits === undefined ? {} : { limits: connectionLimits }),
     });
     ctx.logger.info({ port: this.#server.port }, "peer service listening");
   }
@@ -91,7 +102,7 @@ export class PeerService {
 export function createPeerService(
   ctx: MeshContext,
   maxMessageBytes: number,
-  limits?: ConnectionLimits,
+  limits: PeerServiceLimits,
 ): PeerService | undefined {
   return ctx.identity.internalPort > 0 ? new PeerService(ctx, maxMessageBytes, limits) : undefined;
 }

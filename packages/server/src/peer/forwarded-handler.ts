@@ -1,7 +1,9 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import { type Logger, MeshError, noopLogger } from "@modelmesh/core";
 import { forbiddenMethodMessage, notPermittedMessage, parseGrpcTimeout } from "@modelmesh/runtime-client";
+import { releaseAnsweredStream } from "../inference/answered-stream.js";
 import { endWithTrailers, statusTrailers } from "../inference/grpc-response.js";
+import { DEFAULT_STREAM_LIMITS } from "../inference/stream-limits.js";
 import { decodeContextHeaders } from "./context-headers.js";
 import { encodePeerError, errorForPeer } from "./peer-errors.js";
 import { destinationMismatch } from "./peer-status-service.js";
@@ -12,6 +14,11 @@ export interface ForwardedHandlerOptions {
   readonly handler: PeerHandler;
   /** This instance's id (answers, destination check). */
   readonly instanceId: string;
+  /**
+   * Longest time a sender may take no answer bytes once the answer is complete, ms; its stream is
+   * then reset. Default `DEFAULT_STREAM_LIMITS.stallTimeoutMs` (60 s).
+   */
+  readonly stallTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -74,9 +81,10 @@ function linkSignal(stream: ServerHttp2Stream, controller: AbortController, time
 }
 
 /** Answers a call that is not served: drains its body and sends the error. */
-function refuse(req: Http2ServerRequest, error: MeshError): void {
+function refuse(req: Http2ServerRequest, error: MeshError, stallTimeoutMs: number): void {
   req.resume();
   respondWithPeerError(req.stream, error);
+  releaseAnsweredStream(req.stream, stallTimeoutMs);
 }
 
 /**
@@ -97,20 +105,21 @@ function methodRefusal(handler: PeerHandler, req: Http2ServerRequest, path: stri
 
 async function serve(options: ForwardedHandlerOptions, req: Http2ServerRequest): Promise<void> {
   const stream = req.stream;
+  const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STREAM_LIMITS.stallTimeoutMs;
   const path = req.headers[":path"] ?? "/";
   const refusal = methodRefusal(options.handler, req, path);
   if (refusal !== undefined) {
-    refuse(req, refusal);
+    refuse(req, refusal, stallTimeoutMs);
     return;
   }
   const decoded = decodeContextHeaders(req.headers);
   if (!decoded.ok) {
-    refuse(req, decoded.error);
+    refuse(req, decoded.error, stallTimeoutMs);
     return;
   }
   const mismatch = destinationMismatch(decoded.value, options.instanceId);
   if (mismatch !== undefined) {
-    refuse(req, mismatch);
+    refuse(req, mismatch, stallTimeoutMs);
     return;
   }
   const timeoutMs = parseGrpcTimeout(req.headers["grpc-timeout"] as string | undefined);
@@ -132,5 +141,6 @@ async function serve(options: ForwardedHandlerOptions, req: Http2ServerRequest):
     respondWithPeerError(stream, errorForPeer(MeshError.from(error), decoded.value.modelId));
   } finally {
     unlink();
+    releaseAnsweredStream(stream, stallTimeoutMs);
   }
 }

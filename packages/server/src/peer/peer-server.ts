@@ -16,6 +16,8 @@ export interface PeerServiceOptions {
   readonly handler: PeerHandler;
   /** This instance's id. */
   readonly instanceId: string;
+  /** Longest time a sender may leave a complete answer untaken, ms (see `createForwardedHandler`). */
+  readonly stallTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
