@@ -1,29 +1,21 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { KvStore } from "@modelmesh/core";
 import { createRecordingLogger } from "@modelmesh/core/store-contract";
+import { fillUp, mountSmallDisk, type SmallDisk } from "@modelmesh/testkit/small-disk";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openEmbeddedStore } from "../src/index.js";
 
 // A real full disk: a 1 MiB tmpfs, filled up by a file. Mounting needs root, which the test
 // command has (in CI too); without it this fails rather than pretending.
-let mountPoint = "";
-let mounted = false;
+let disk: SmallDisk | undefined;
+const mountPoint = () => (disk as SmallDisk).path;
 const open: KvStore[] = [];
 const fillers: string[] = [];
 
 beforeAll(() => {
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      "the disk-full test mounts a small tmpfs and must run as root (as the test command does)",
-    );
-  }
-  mountPoint = mkdtempSync(join(tmpdir(), "mm-embedded-full-"));
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint]);
-  mounted = true;
+  disk = mountSmallDisk(1024 * 1024, "mm-embedded-full-");
 });
 
 afterEach(() => {
@@ -33,29 +25,8 @@ afterEach(() => {
 
 afterAll(async () => {
   for (const store of open) await store.close().catch(() => undefined);
-  if (mounted) execFileSync("umount", [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
+  disk?.remove();
 });
-
-/** Fills the file system up with one file, to the last byte it takes. */
-function fillUp(path: string): void {
-  const fd = openSync(path, "w");
-  try {
-    for (const size of [64 * 1024, 4096, 512, 1]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (let i = 0; i < 1_000_000; i++) {
-        try {
-          writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const value = (i: number) => `${i}:${"v".repeat(1000)}`;
 
@@ -67,7 +38,7 @@ for (const [during, compactAfterBytes] of [
 ] as const) {
   describe(`embedded store on a full disk (failing in the ${during})`, () => {
     it("refuses writes with a clear error, keeps serving reads, and takes writes again once space is freed", async () => {
-      const dir = join(mountPoint, `data-${compactAfterBytes}`);
+      const dir = join(mountPoint(), `data-${compactAfterBytes}`);
       mkdirSync(dir);
       const logger = createRecordingLogger();
       const options = { dir, compactAfterBytes, writeRetryIntervalMs: 50, logger };
@@ -84,7 +55,7 @@ for (const [during, compactAfterBytes] of [
       };
       for (let i = 0; i < 20; i++) await write();
 
-      const filler = join(mountPoint, "filler");
+      const filler = join(mountPoint(), "filler");
       fillers.push(filler);
       fillUp(filler);
       // The last pages of the files may still take a few records: write until refused.

@@ -11,7 +11,7 @@ import {
   grpcMessage,
   grpcRequestHeaders,
   H2Error,
-  handshakeDone,
+  handshaken,
   headers,
   PREFACE,
   ping,
@@ -19,7 +19,6 @@ import {
   type RawH2,
   rawConnect,
   settings,
-  settingsAck,
 } from "./h2-frames.js";
 import {
   closedByServer,
@@ -55,18 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(await mesh.stop()).toBe(0);
 });
-
-/** A raw HTTP/2 connection that has finished the handshake (both SETTINGS acknowledged). */
-async function handshaken(port: number): Promise<RawH2> {
-  const conn = await rawConnect(port);
-  conn.write(Buffer.concat([PREFACE, settings()]));
-  await waitUntil(() => conn.frames.some((f) => f.type === FrameType.SETTINGS && f.flags === 0), {
-    description: "server SETTINGS",
-  });
-  conn.write(settingsAck());
-  await waitUntil(() => handshakeDone(conn), { description: "SETTINGS ACK" });
-  return conn;
-}
 
 /** Confirms the server has read everything sent so far (its PING ACK follows in order). */
 async function synced(conn: RawH2): Promise<void> {

@@ -1,11 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
 import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { fillUp, mountSmallDisk, type SmallDisk } from "@modelmesh/testkit/small-disk";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Status } from "../support.js";
@@ -15,45 +14,17 @@ import { Status } from "../support.js";
 // itself: clients retry, as for etcd being down) and `/ready` answers 503; once space is freed
 // writes work again and `/ready` 200, without a restart; nothing acknowledged is lost. The disk
 // is a real 2 MiB tmpfs: mounting needs root, which the test command has (in CI too).
-let mountPoint = "";
-let mounted = false;
+let disk: SmallDisk | undefined;
+const mountPoint = () => (disk as SmallDisk).path;
 
 beforeAll(() => {
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      "the disk-full test mounts a small tmpfs and must run as root (as the test command does)",
-    );
-  }
-  mountPoint = mkdtempSync(join(tmpdir(), "mm-gateway-full-"));
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]);
-  mounted = true;
+  disk = mountSmallDisk(2 * 1024 * 1024, "mm-gateway-full-");
 });
 
 afterAll(async () => {
   await stopAllProcesses();
-  if (mounted) execFileSync("umount", [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
+  disk?.remove();
 });
-
-/** Fills the file system up with one file, to the last byte it takes. */
-function fillUp(path: string): void {
-  const fd = openSync(path, "w");
-  try {
-    for (const size of [64 * 1024, 4096, 512, 1]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (let i = 0; i < 1_000_000; i++) {
-        try {
-          writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe("gateway on a full disk (embedded store)", () => {
   let runtime: TestExampleRuntime;
@@ -66,7 +37,7 @@ describe("gateway on a full disk (embedded store)", () => {
 
   beforeAll(async () => {
     runtime = await startExampleRuntime();
-    dataDir = join(mountPoint, "data");
+    dataDir = join(mountPoint(), "data");
     mkdirSync(dataDir);
   });
 
@@ -83,7 +54,7 @@ describe("gateway on a full disk (embedded store)", () => {
       acked.push(`before-${i}`);
     }
 
-    const filler = join(mountPoint, "filler");
+    const filler = join(mountPoint(), "filler");
     fillUp(filler);
     // The last pages of the log may still take a few records: register until refused.
     let refusal: unknown;

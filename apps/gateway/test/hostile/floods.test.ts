@@ -3,16 +3,7 @@ import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  FrameType,
-  grpcMessage,
-  handshakeDone,
-  PREFACE,
-  type RawH2,
-  rawConnect,
-  settings,
-  settingsAck,
-} from "./h2-frames.js";
+import { grpcMessage, handshaken, type RawH2 } from "./h2-frames.js";
 import {
   expectServing,
   gatewayFds,
@@ -44,16 +35,6 @@ afterAll(async () => {
   expect(await mesh.stop()).toBe(0);
 });
 
-/** Opens a raw HTTP/2 connection and completes the handshake, then leaves it idle. */
-async function idleH2(port: number): Promise<RawH2> {
-  const conn = await rawConnect(port);
-  conn.write(Buffer.concat([PREFACE, settings()]));
-  await waitUntil(() => conn.frames.some((f) => f.type === FrameType.SETTINGS && f.flags === 0));
-  conn.write(settingsAck());
-  await waitUntil(() => handshakeDone(conn));
-  return conn;
-}
-
 /** One gRPC predict on an open session; resolves with its grpc-status. */
 function predictOn(session: http2.ClientHttp2Session): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -82,7 +63,7 @@ describe("idle floods", () => {
     const silent: PlainSocket[] = [];
     const idle: RawH2[] = [];
     for (let i = 0; i < 30; i++) silent.push(await plainConnect(mesh.port));
-    for (let i = 0; i < 30; i++) idle.push(await idleH2(mesh.port));
+    for (let i = 0; i < 30; i++) idle.push(await handshaken(mesh.port));
     // The gateway holds them all for now (one descriptor each).
     expect(gatewayFds(mesh)).toBeGreaterThanOrEqual(before + 50);
     await waitUntil(() => [...silent, ...idle].every((c) => c.closed()), {

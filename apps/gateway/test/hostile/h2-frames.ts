@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
 
 /** The client connection preface every HTTP/2 connection with prior knowledge starts with. */
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -232,4 +233,16 @@ export function pingAcked(conn: RawH2): boolean {
 export function handshakeDone(conn: RawH2): boolean {
   const settingsFrames = conn.frames.filter((f) => f.type === FrameType.SETTINGS);
   return settingsFrames.some((f) => f.flags === 0) && settingsFrames.some((f) => (f.flags & Flag.ACK) !== 0);
+}
+
+/** A raw HTTP/2 connection that has finished the handshake (both SETTINGS acknowledged). */
+export async function handshaken(port: number): Promise<RawH2> {
+  const conn = await rawConnect(port);
+  conn.write(Buffer.concat([PREFACE, settings()]));
+  await waitUntil(() => conn.frames.some((f) => f.type === FrameType.SETTINGS && f.flags === 0), {
+    description: "server SETTINGS",
+  });
+  conn.write(settingsAck());
+  await waitUntil(() => handshakeDone(conn), { description: "SETTINGS ACK" });
+  return conn;
 }

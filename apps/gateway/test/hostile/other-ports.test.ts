@@ -1,20 +1,8 @@
 import { freePort } from "@modelmesh/testkit/free-port";
 import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
-import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  FrameType,
-  grpcRequestHeaders,
-  H2Error,
-  handshakeDone,
-  headers,
-  PREFACE,
-  type RawH2,
-  rawConnect,
-  settings,
-  settingsAck,
-} from "./h2-frames.js";
+import { grpcRequestHeaders, H2Error, handshaken, headers, PREFACE } from "./h2-frames.js";
 import { closedByServer, expectServing, plainConnect, registerHealthModel, trickle } from "./support.js";
 
 // The peer port, the probe port and the pre-stop port under the attacks of the serving port.
@@ -40,17 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(await mesh.stop()).toBe(0);
 });
-
-async function handshaken(port: number): Promise<RawH2> {
-  const conn = await rawConnect(port);
-  conn.write(Buffer.concat([PREFACE, settings()]));
-  await waitUntil(() => conn.frames.some((f) => f.type === FrameType.SETTINGS && f.flags === 0), {
-    description: "server SETTINGS",
-  });
-  conn.write(settingsAck());
-  await waitUntil(() => handshakeDone(conn), { description: "SETTINGS ACK" });
-  return conn;
-}
 
 // Partial frames cannot be observed arriving: give the server a moment before the RST.
 const letServerRead = () => new Promise((resolve) => setTimeout(resolve, 50));
