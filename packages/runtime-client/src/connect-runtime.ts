@@ -36,10 +36,11 @@ export interface ConnectRuntimeOptions extends RuntimeEndpointOptions {
   /** How long a PING may go unanswered, ms. Default {@link DEFAULT_RUNTIME_KEEPALIVE_TIMEOUT_MS}. */
   readonly keepAliveTimeoutMs?: number;
   /**
-   * Once connected, ask the runtime for its status this often (ms), so {@link RuntimeConnection.ready}
-   * turns false while it is gone or not READY. Default 5000.
+   * Once connected, check this often (ms) that the runtime answers (an HTTP/2 PING on the
+   * management connection), so {@link RuntimeConnection.ready} turns false while it is gone
+   * (killed, refusing connections, frozen). Default 5000.
    */
-  readonly statusCheckIntervalMs?: number;
+  readonly healthCheckIntervalMs?: number;
   /**
    * HTTP/2 receive window per call and per connection to the serving endpoint, bytes: the most
    * response bytes one call buffers while its reader does not take them. Default 8 MiB.
@@ -74,8 +75,8 @@ export interface RuntimeConnection {
   /** Byte pass-through to the serving endpoint, with the runtime's error translation (§2.6.5). */
   readonly forwarder: GrpcForwarder;
   /**
-   * False while the periodic status check finds the runtime gone (killed, refusing connections,
-   * not answering in time) or answering anything but READY; true again once it answers READY.
+   * False while the periodic check finds the runtime gone (killed, refusing connections, not
+   * answering a PING in time); true again once it answers.
    */
   readonly ready: boolean;
   /** Stops retries and status checks and closes every connection. */
@@ -130,8 +131,9 @@ export async function connectRuntime(options: ConnectRuntimeOptions = {}): Promi
     ...(options.servingWindowBytes === undefined ? {} : { windowBytes: options.servingWindowBytes }),
   });
   const health = new RuntimeHealth({
-    status: (timeoutMs) => client.runtimeStatus(timeoutMs),
-    ...(options.statusCheckIntervalMs === undefined ? {} : { intervalMs: options.statusCheckIntervalMs }),
+    // A PING, never runtimeStatus: runtimes answer that by forgetting every model they hold.
+    probe: (timeoutMs) => client.ping(timeoutMs),
+    ...(options.healthCheckIntervalMs === undefined ? {} : { intervalMs: options.healthCheckIntervalMs }),
     logger,
   });
   health.start();

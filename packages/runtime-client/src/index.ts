@@ -64,5 +64,5 @@ export {
   truncateMessage,
 } from "./runtime-errors.js";
 export type { RuntimeHealthOptions } from "./runtime-health.js";
-export { DEFAULT_RUNTIME_STATUS_CHECK_INTERVAL_MS, RuntimeHealth } from "./runtime-health.js";
+export { DEFAULT_RUNTIME_HEALTH_CHECK_INTERVAL_MS, RuntimeHealth } from "./runtime-health.js";
 export type { UnloadRetryOptions } from "./unload-retry-queue.js";

@@ -70,6 +70,44 @@ export class RuntimeManagementClient {
     );
   }
 
+  /**
+   * Resolves once the runtime answers an HTTP/2 PING on the management connection within
+   * `timeoutMs` (connecting first when there is no connection); rejects with the reason
+   * otherwise. No RPC is sent, so the runtime's state is untouched.
+   */
+  ping(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let session: ReturnType<Http2SessionPool["session"]>;
+      try {
+        session = this.#sessions.session();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const label = this.#sessions.target.label;
+      const done = (error?: Error | null) => {
+        clearTimeout(timer);
+        session.off("error", done);
+        session.off("close", onClose);
+        session.off("connect", send);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onClose = () => done(new Error(`the connection to ${label} closed`));
+      const send = () => {
+        if (!session.ping((error) => done(error))) done(new Error(`could not send a PING to ${label}`));
+      };
+      const timer = setTimeout(
+        () => done(new Error(`${label} did not answer an HTTP/2 PING within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      session.once("error", done);
+      session.once("close", onClose);
+      if (session.connecting) session.once("connect", send);
+      else send();
+    });
+  }
+
   /** `loadModel`, without a deadline (§8.4); `signal` cancels the call. */
   loadModel(request: Omit<LoadModelRequest, "$typeName">, signal: AbortSignal): Promise<LoadModelResponse> {
     return callUnary(this.#sessions, methods.loadModel, request, { signal });

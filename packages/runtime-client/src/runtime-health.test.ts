@@ -1,6 +1,4 @@
-import { create } from "@bufbuild/protobuf";
 import { createRecordingLogger } from "@modelmesh/core/store-contract";
-import { RuntimeStatusResponse_Status, RuntimeStatusResponseSchema } from "@modelmesh/proto";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterEach, describe, expect, it } from "vitest";
 import { RuntimeHealth } from "./runtime-health.js";
@@ -11,36 +9,46 @@ afterEach(() => {
 });
 
 describe("RuntimeHealth", () => {
-  it("is ready only while the runtime answers READY, logging each change once", async () => {
-    // What the runtime answers next: a status, or a call error (connection refused).
-    let answer: RuntimeStatusResponse_Status | Error = RuntimeStatusResponse_Status.READY;
-    let calls = 0;
+  it("is ready only while the runtime answers, logging each change once", async () => {
+    // What the probe does next: answer, or fail with this error.
+    let failure: Error | undefined;
+    let probes = 0;
     const logger = createRecordingLogger();
     const health = new RuntimeHealth({
-      status: async () => {
-        calls++;
-        if (answer instanceof Error) throw answer;
-        return create(RuntimeStatusResponseSchema, { status: answer });
+      probe: async () => {
+        probes++;
+        if (failure !== undefined) throw failure;
       },
       intervalMs: 5,
       logger,
     });
     checks.push(health);
     health.start();
-    const after = async (next: RuntimeStatusResponse_Status | Error, ready: boolean) => {
-      answer = next;
-      const seen = calls;
-      await waitUntil(() => calls > seen + 2, { timeoutMs: 5000 }); // a few checks of the new answer
+    const after = async (next: Error | undefined, ready: boolean) => {
+      failure = next;
+      const seen = probes;
+      await waitUntil(() => probes > seen + 2, { timeoutMs: 5000 }); // a few checks of the new answer
       expect(health.ready).toBe(ready);
     };
-    await after(RuntimeStatusResponse_Status.READY, true);
-    await after(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), false);
-    await after(RuntimeStatusResponse_Status.STARTING, false);
-    await after(RuntimeStatusResponse_Status.READY, true);
+    await after(undefined, true);
+    await after(new Error("connect ECONNREFUSED 127.0.0.1:8085"), false);
+    await after(new Error("did not answer an HTTP/2 PING within 5 ms"), false);
+    await after(undefined, true);
     expect(logger.lines.map((line) => [line.level, line.fields.problem ?? line.message])).toEqual([
-      ["warn", "UNAVAILABLE: ECONNREFUSED: Error: connect ECONNREFUSED"],
-      ["warn", "status STARTING"],
-      ["info", "model runtime is READY again; readiness restored"],
+      ["warn", "connect ECONNREFUSED 127.0.0.1:8085"],
+      ["info", "model runtime answers again; readiness restored"],
     ]);
+  });
+
+  it("stops probing once closed", async () => {
+    let probes = 0;
+    const health = new RuntimeHealth({ probe: async () => void probes++, intervalMs: 5 });
+    checks.push(health);
+    health.start();
+    await waitUntil(() => probes > 1, { timeoutMs: 5000 });
+    health.close();
+    const seen = probes;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(probes).toBeLessThanOrEqual(seen + 1);
   });
 });

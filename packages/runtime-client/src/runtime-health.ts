@@ -1,35 +1,35 @@
 import { type Logger, noopLogger } from "@modelmesh/core";
-import { type RuntimeStatusResponse, RuntimeStatusResponse_Status } from "@modelmesh/proto";
-import { statusOfCallError } from "./management-client.js";
-import { describeStatus } from "./runtime-errors.js";
 
-/** Default pause between two status checks of a connected runtime: 5 s. */
-export const DEFAULT_RUNTIME_STATUS_CHECK_INTERVAL_MS = 5000;
+/** Default pause between two checks of a connected runtime: 5 s. */
+export const DEFAULT_RUNTIME_HEALTH_CHECK_INTERVAL_MS = 5000;
 
-/** Longest a status check may take before it counts as failed (ms); shorter when checks are more frequent. */
+/** Longest a check may take before it counts as failed (ms); shorter when checks are more frequent. */
 const MAX_CHECK_TIMEOUT_MS = 5000;
 
 /** Options of {@link RuntimeHealth}. */
 export interface RuntimeHealthOptions {
-  /** Asks the runtime for its status, with a deadline in ms (`runtimeStatus`). */
-  readonly status: (timeoutMs: number) => Promise<RuntimeStatusResponse>;
-  /** Pause between checks, ms. Default {@link DEFAULT_RUNTIME_STATUS_CHECK_INTERVAL_MS}. */
+  /**
+   * Resolves once the runtime answered within `timeoutMs`; rejects with the reason otherwise. It
+   * must not change the runtime: never `runtimeStatus`, which a runtime answers by forgetting
+   * every model it holds (a freshly started mesh expects an empty runtime).
+   */
+  readonly probe: (timeoutMs: number) => Promise<void>;
+  /** Pause between checks, ms. Default {@link DEFAULT_RUNTIME_HEALTH_CHECK_INTERVAL_MS}. */
   readonly intervalMs?: number;
   readonly logger?: Logger;
 }
 
 /**
- * Keeps asking a connected runtime for its status, so the instance knows when the runtime is
- * gone — killed, restarting, refusing connections, not answering in time, or answering anything
- * but READY — and when it is back. One check at a time, the next `intervalMs` after the last one
- * ended; each may take `min(intervalMs, 5 s)`. The runtime starts READY (the handshake just said
- * so). Changes are logged (a new problem, or READY again), not every check.
+ * Keeps checking that a connected runtime answers, so the instance knows when the runtime is
+ * gone (killed, restarting, refusing connections, frozen) and when it is back. One check at a
+ * time, the next `intervalMs` after the last one ended; each may take `min(intervalMs, 5 s)`. The
+ * runtime starts healthy (the handshake just saw it READY). Changes are logged, not every check.
  */
 export class RuntimeHealth {
   readonly #options: RuntimeHealthOptions;
   readonly #logger: Logger;
   readonly #intervalMs: number;
-  /** What the last check found wrong; undefined while READY (and before the first check). */
+  /** What the last check found wrong; undefined while the runtime answers. */
   #problem: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -37,10 +37,10 @@ export class RuntimeHealth {
   constructor(options: RuntimeHealthOptions) {
     this.#options = options;
     this.#logger = options.logger ?? noopLogger;
-    this.#intervalMs = options.intervalMs ?? DEFAULT_RUNTIME_STATUS_CHECK_INTERVAL_MS;
+    this.#intervalMs = options.intervalMs ?? DEFAULT_RUNTIME_HEALTH_CHECK_INTERVAL_MS;
   }
 
-  /** True while the last check found the runtime READY. */
+  /** True while the last check got an answer from the runtime. */
   get ready(): boolean {
     return this.#problem === undefined;
   }
@@ -63,20 +63,17 @@ export class RuntimeHealth {
 
   async #check(): Promise<void> {
     const timeoutMs = Math.min(this.#intervalMs, MAX_CHECK_TIMEOUT_MS);
-    const problem = await this.#options.status(timeoutMs).then(
-      (answer) =>
-        answer.status === RuntimeStatusResponse_Status.READY
-          ? undefined
-          : `status ${RuntimeStatusResponse_Status[answer.status] ?? answer.status}`,
-      (error: unknown) => describeStatus(statusOfCallError(error)),
+    const problem = await this.#options.probe(timeoutMs).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
     if (this.#closed) return;
     if (problem === undefined && this.#problem !== undefined) {
-      this.#logger.info({}, "model runtime is READY again; readiness restored");
-    } else if (problem !== undefined && problem !== this.#problem) {
+      this.#logger.info({}, "model runtime answers again; readiness restored");
+    } else if (problem !== undefined && this.#problem === undefined) {
       this.#logger.warn(
         { problem },
-        "model runtime is not READY; the instance reports not ready until it is",
+        "model runtime does not answer; the instance reports not ready until it does",
       );
     }
     this.#problem = problem;

@@ -26,7 +26,7 @@ export function runtimeOptions(config: GatewayConfig): ConnectRuntimeOptions {
     startupPollIntervalMs: runtime.startupPollIntervalMs,
     keepAliveIntervalMs: runtime.keepAliveIntervalMs,
     keepAliveTimeoutMs: runtime.keepAliveTimeoutMs,
-    statusCheckIntervalMs: runtime.statusCheckIntervalMs,
+    healthCheckIntervalMs: runtime.healthCheckIntervalMs,
     maxMessageBytes: transport.maxMessageBytes,
     servingWindowBytes: config.streamLimits.windowBytes,
   };

@@ -25,10 +25,10 @@ export interface RuntimeSection {
   /** `MM_RUNTIME_KEEPALIVE_TIMEOUT_MS`: how long a PING to the runtime may go unanswered, ms. */
   readonly keepAliveTimeoutMs: number;
   /**
-   * `MM_RUNTIME_STATUS_CHECK_INTERVAL_MS`: once started, how often to ask the runtime for its
-   * status; `/ready` answers 503 while it is gone or not READY.
+   * `MM_RUNTIME_HEALTH_CHECK_INTERVAL_MS`: once started, how often to check that the runtime
+   * answers (an HTTP/2 PING); `/ready` answers 503 while it does not.
    */
-  readonly statusCheckIntervalMs: number;
+  readonly healthCheckIntervalMs: number;
 }
 
 function endpoint(
@@ -93,11 +93,11 @@ export function readRuntimeSection(r: ConfigReader): RuntimeSection {
       },
       integer(10, 600_000),
     ),
-    statusCheckIntervalMs: r.read(
+    healthCheckIntervalMs: r.read(
       {
-        env: "MM_RUNTIME_STATUS_CHECK_INTERVAL_MS",
+        env: "MM_RUNTIME_HEALTH_CHECK_INTERVAL_MS",
         description:
-          "once started, how often to check the runtime's status (ms); /ready answers 503 while it is gone or not READY",
+          "once started, how often to check that the runtime answers an HTTP/2 PING (ms); /ready answers 503 while it does not",
         default: 5000,
       },
       integer(100),
