@@ -15,7 +15,7 @@ export interface RunEtcdCallOptions extends StoreCallOptions {
    * Reads and watches may be retried after any transient failure; writes only when the request
    * certainly never left (an open circuit breaker, or no answer to the liveness check sent before
    * every write). A write that may have applied is never resent: its caller reads again and
-   * decides (§1.6).
+   * decides.
    */
   readonly idempotent: boolean;
 }
