@@ -24,7 +24,7 @@ import { type CallPolicy, runEtcdCall } from "./call.js";
 import type { AdapterEtcd3 } from "./etcd-client.js";
 import { openEtcdSession } from "./etcd-session.js";
 import { startPrefixWatch } from "./etcd-watch.js";
-import { LIVENESS_KEY, sendGuardedTxn } from "./guarded-write.js";
+import { LIVENESS_KEY, RecentAnswers, sendGuardedTxn } from "./guarded-write.js";
 import type { KeyCodec } from "./keys.js";
 import { rangeAll, toKvEntry } from "./range-all.js";
 
@@ -50,6 +50,7 @@ export class EtcdKvStore implements KvStore {
   readonly #parts: EtcdStoreParts;
   readonly #watches = new Set<KvWatch>();
   readonly #sessions = new Set<KvSession>();
+  readonly #answers = new RecentAnswers();
   #closed = false;
 
   constructor(parts: EtcdStoreParts) {
@@ -209,7 +210,7 @@ export class EtcdKvStore implements KvStore {
     this.#parts.client.close();
   }
 
-  /** Every write is a transaction, sent only after etcd answered a liveness check (guarded-write.ts). */
+  /** Every write is a transaction, sent only once etcd has just answered (guarded-write.ts). */
   async #txn(
     request: { compares: ICompare[]; success: IRequestOp[]; failure: IRequestOp[] },
     options: StoreCallOptions & { what: string },
@@ -225,6 +226,7 @@ export class EtcdKvStore implements KvStore {
           deadlineMs,
           signal: options.signal,
           request: { compare: request.compares, success: request.success, failure: request.failure },
+          answers: this.#answers,
         }),
       { ...options, idempotent: false },
     );
