@@ -1,9 +1,8 @@
 import * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
-import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
-import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   data,
   FrameType,
@@ -26,8 +25,8 @@ import {
   HEALTH_MODEL,
   plainConnect,
   predictBody,
-  registerHealthModel,
   trickle,
+  useHostileMesh,
 } from "./support.js";
 
 // Short limits so each attack is cut off within a second or two (defaults are 10 s / 5 min).
@@ -38,22 +37,17 @@ const MAX_STREAMS = 8;
 const PREDICT = "/mmesh.ExamplePredictor/predict";
 const predictHeaders = grpcRequestHeaders(PREDICT, [["mm-model-id", HEALTH_MODEL]]);
 
-afterAll(stopAllProcesses);
-
 let mesh: TestMesh;
-beforeAll(async () => {
-  mesh = await startMesh({
-    env: {
-      MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
-      MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
-      MM_CONN_MAX_CONCURRENT_STREAMS: String(MAX_STREAMS),
-    },
-  });
-  await registerHealthModel(mesh);
-});
-afterAll(async () => {
-  expect(await mesh.stop()).toBe(0);
-});
+useHostileMesh(
+  () => ({
+    MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
+    MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    MM_CONN_MAX_CONCURRENT_STREAMS: String(MAX_STREAMS),
+  }),
+  (started) => {
+    mesh = started;
+  },
+);
 
 /** Confirms the server has read everything sent so far (its PING ACK follows in order). */
 async function synced(conn: RawH2): Promise<void> {

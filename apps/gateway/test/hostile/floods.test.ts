@@ -1,8 +1,7 @@
 import * as http2 from "node:http2";
-import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
-import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { grpcMessage, handshaken, type RawH2 } from "./h2-frames.js";
 import {
   expectServing,
@@ -11,29 +10,24 @@ import {
   type PlainSocket,
   plainConnect,
   predictBody,
-  registerHealthModel,
+  useHostileMesh,
 } from "./support.js";
 
 const HANDSHAKE_MS = 2000;
 const IDLE_MS = 3000;
 const MAX_CONNECTIONS = 100;
 
-afterAll(stopAllProcesses);
-
 let mesh: TestMesh;
-beforeAll(async () => {
-  mesh = await startMesh({
-    env: {
-      MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
-      MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
-      MM_CONN_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
-    },
-  });
-  await registerHealthModel(mesh);
-});
-afterAll(async () => {
-  expect(await mesh.stop()).toBe(0);
-});
+useHostileMesh(
+  () => ({
+    MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
+    MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    MM_CONN_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
+  }),
+  (started) => {
+    mesh = started;
+  },
+);
 
 /** One gRPC predict on an open session; resolves with its grpc-status. */
 function predictOn(session: http2.ClientHttp2Session): Promise<string | undefined> {

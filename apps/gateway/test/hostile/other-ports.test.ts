@@ -1,33 +1,29 @@
 import { freePort } from "@modelmesh/testkit/free-port";
-import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
-import { stopAllProcesses } from "@modelmesh/testkit/processes";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestMesh } from "@modelmesh/testkit/mesh";
+import { describe, expect, it } from "vitest";
 import { grpcRequestHeaders, H2Error, handshaken, headers, PREFACE } from "./h2-frames.js";
-import { closedByServer, expectServing, plainConnect, registerHealthModel, trickle } from "./support.js";
+import { closedByServer, expectServing, plainConnect, trickle, useHostileMesh } from "./support.js";
 
 // The peer port, the probe port and the pre-stop port under the attacks of the serving port.
 
 const HANDSHAKE_MS = 1000;
 const IDLE_MS = 1500;
 
-afterAll(stopAllProcesses);
-
 let mesh: TestMesh;
 let peerPort: number;
-beforeAll(async () => {
-  peerPort = await freePort();
-  mesh = await startMesh({
-    env: {
+useHostileMesh(
+  async () => {
+    peerPort = await freePort();
+    return {
       MM_CONN_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_MS),
       MM_CONN_IDLE_TIMEOUT_MS: String(IDLE_MS),
       MM_INTERNAL_GRPC_PORT: String(peerPort),
-    },
-  });
-  await registerHealthModel(mesh);
-});
-afterAll(async () => {
-  expect(await mesh.stop()).toBe(0);
-});
+    };
+  },
+  (started) => {
+    mesh = started;
+  },
+);
 
 // Partial frames cannot be observed arriving: give the server a moment before the RST.
 const letServerRead = () => new Promise((resolve) => setTimeout(resolve, 50));

@@ -2,9 +2,10 @@ import { readdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { PredictRequestSchema } from "@modelmesh/proto";
-import { modelHeader, type TestMesh } from "@modelmesh/testkit/mesh";
+import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
+import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { registerLoaded } from "../support.js";
 
 /** The model every hostile test calls to show that normal clients are still served. */
@@ -13,6 +14,27 @@ export const HEALTH_MODEL = "hostile-health";
 /** Registers {@link HEALTH_MODEL} (a small echo model, loaded). */
 export function registerHealthModel(mesh: TestMesh): Promise<void> {
   return registerLoaded(mesh, HEALTH_MODEL);
+}
+
+/**
+ * One gateway (and its example runtime) for a test file: started before its tests with `env` on
+ * top of the test defaults, with {@link HEALTH_MODEL} registered, handed to `started`, and stopped
+ * after them (a clean exit expected, then every child process stopped).
+ */
+export function useHostileMesh(
+  env: () => Promise<Record<string, string>> | Record<string, string>,
+  started: (mesh: TestMesh) => void,
+): void {
+  let mesh: TestMesh | undefined;
+  afterAll(stopAllProcesses);
+  beforeAll(async () => {
+    mesh = await startMesh({ env: await env() });
+    await registerHealthModel(mesh);
+    started(mesh);
+  });
+  afterAll(async () => {
+    if (mesh !== undefined) expect(await mesh.stop()).toBe(0);
+  });
 }
 
 /**
