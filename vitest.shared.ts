@@ -6,6 +6,15 @@ export interface ProjectConfigOptions {
   readonly name: string;
   /** Per-test timeout in milliseconds; integration projects raise it. Default 5000. */
   readonly testTimeoutMs?: number;
+  /** Test files, relative to the project. Default every `*.test.ts` under `src/` and `test/`. */
+  readonly include?: readonly string[];
+  /** Test files left out, relative to the project. Default none. */
+  readonly exclude?: readonly string[];
+  /**
+   * Projects run in groups of the same order, lowest first, one group after the other. Default 0;
+   * a soak that loads every core gets a later group, so it runs alone after the rest.
+   */
+  readonly groupOrder?: number;
 }
 
 /**
@@ -20,9 +29,18 @@ export function projectConfig(options: ProjectConfigOptions): ViteUserConfig {
     ssr: { resolve: { conditions, externalConditions: ["@modelmesh/source"] } },
     test: {
       name: options.name,
-      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      include: [...(options.include ?? ["src/**/*.test.ts", "test/**/*.test.ts"])],
+      ...(options.exclude === undefined ? {} : { exclude: [...options.exclude, "**/node_modules/**"] }),
+      ...(options.groupOrder === undefined ? {} : { sequence: { groupOrder: options.groupOrder } }),
       testTimeout: options.testTimeoutMs ?? 5000,
       hookTimeout: Math.max(options.testTimeoutMs ?? 5000, 30000),
     },
   };
 }
+
+/**
+ * Gateway test files that keep both cores busy for most of a minute (thousands of relayed 1 MiB
+ * answers). Run beside the cluster tests, they starve those tests' processes of CPU and make their
+ * timing assertions fail; they run alone, after every other file, instead.
+ */
+export const GATEWAY_SOAK_TESTS: readonly string[] = ["test/hostile/relay-memory.test.ts"];
