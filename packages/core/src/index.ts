@@ -273,3 +273,21 @@ export type { TxnOp, TxnOpRequest, TxnOutcome } from "./store/transaction.js";
 export { txnOp } from "./store/transaction.js";
 export { assertExpectedRevision, assertValidKey, assertValidTransaction } from "./store/validate.js";
 export type { CasOutcome, Versioned } from "./store/versioned.js";
+export type {
+  SetVModelPlan,
+  SetVModelRequest,
+  SetVModelState,
+  TargetModelInfo,
+} from "./vmodels/plan-set-vmodel.js";
+export { planSetVModel } from "./vmodels/plan-set-vmodel.js";
+// --- vmodels (issue 12) ---
+export type { VModelChangePlan, VModelStatus } from "./vmodels/plan-vmodel-changes.js";
+export {
+  inTransition,
+  planDeleteVModel,
+  planPromotion,
+  planTargetFailed,
+  vmodelStatus,
+} from "./vmodels/plan-vmodel-changes.js";
+export type { ModelChange } from "./vmodels/vmodel-refs.js";
+export { copyCount, referenceChanges, referencedModels } from "./vmodels/vmodel-refs.js";
