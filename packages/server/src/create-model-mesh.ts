@@ -8,6 +8,7 @@ import {
   type MeshSession,
   modelRecordCodec,
   noopLogger,
+  vmodelRecordCodec,
   unloadBufferUnits,
   WeightedLruCache,
 } from "@modelmesh/core";
@@ -35,6 +36,9 @@ import { Janitor } from "./tasks/janitor.js";
 import { watchRegistryDeletions } from "./tasks/registry-watch.js";
 import { RequestRate } from "./tasks/request-rate.js";
 import { systemClock, systemRandom } from "./util/system-ports.js";
+import type { VModelTables } from "./vmodels/records.js";
+import { VModelTransitions } from "./vmodels/transitions.js";
+import type { VModelDeps } from "./vmodels/vmodel-deps.js";
 
 /** Builds the shared context: tables and mirrors, the cache sized from the runtime, the queue. */
 /** `BOOTSTRAP_CLEARANCE_PERIOD_MS` default (§9.6). */
@@ -132,6 +136,21 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     ...(options.peerConnectionLimits === undefined ? {} : { connection: options.peerConnectionLimits }),
   });
   const view = createRoutingView(ctx, freshSelf, constraints, peerService?.link);
+  const vmodelsTable = options.store.table("vmodels", vmodelRecordCodec);
+  const tables: VModelTables = {
+    vmodels: vmodelsTable,
+    vmodelsMirror: vmodelsTable.mirror(),
+    transaction: (ops, call) => options.store.transaction(ops, call),
+  };
+  const vmodels: VModelDeps = {
+    ctx,
+    view,
+    tables,
+    ...(options.defaultVModelOwner === undefined ? {} : { defaultOwner: options.defaultVModelOwner }),
+  };
+  // Assigned right after: the transitions ask the cluster duties who leads.
+  let isLeader = () => false;
+  const transitions = new VModelTransitions(vmodels, () => isLeader());
   const copyRequester =
     options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });
   const cluster = new ClusterDuties({
@@ -144,7 +163,13 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       ? {}
       : { scaleUpRpmThreshold: options.scaleUpRpmThreshold }),
     ...(copyRequester === undefined ? {} : { copyRequester }),
+    leaderHooks: {
+      gained: () => transitions.processAll(),
+      lost: () => transitions.reset(),
+      pass: () => transitions.processAll(),
+    },
   });
+  isLeader = () => cluster.leadership.isLeader;
   const janitor = new Janitor(ctx, () => cluster.scaleDown());
   const stopConstraintsWatch =
     options.typeConstraintsPath === undefined
@@ -182,20 +207,21 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     counters,
     maxMessageBytes: options.maxMessageBytes,
     dataplane: () => dataplane,
+    vmodels: tables,
     multiParallelism: Math.max(1, options.multiModelParallelism ?? DEFAULT_MULTI_PARALLELISM),
     logRequestHeaders: options.logRequestHeaders,
     accepting,
     streamLimits,
   });
   return {
-    registerServices: (router) => registerModelMeshService(router, { ctx, view, accepting }),
+    registerServices: (router) => registerModelMeshService(router, { ctx, view, accepting, vmodels }),
     handleInference,
     setDataplane(config) {
       dataplane = config;
     },
     start() {
       startPromise ??= (async () => {
-        await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready]);
+        await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready, tables.vmodelsMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
         await peerService?.listen(
@@ -208,6 +234,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         publisher = new InstancePublisher(ctx, state.session, startTimeMs);
         await publisher.start();
         janitor.start();
+        transitions.start();
         await cluster.start(state.session);
         state.started = true;
         ctx.logger.info({ capacityUnits: ctx.cache.stats().capacityUnits }, "mesh instance started");
@@ -246,6 +273,8 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             ...(peerService === undefined ? {} : { peerCallsDone: (d: number) => peerService.idle(d) }),
             stop: () => {
               stopConstraintsWatch();
+              transitions.close();
+              tables.vmodelsMirror.close();
               state.stopWatch();
               view.close();
             },

@@ -117,6 +117,8 @@ export interface ModelMeshOptions {
    * `MM_FAILFAST_UPGRADE_ENABLED` (default true).
    */
   readonly bootstrapClearance?: { readonly periodMs: number; readonly enabled: boolean };
+  /** `MM_DEFAULT_VMODEL_OWNER`: owner of vmodels created without one. Default: none. */
+  readonly defaultVModelOwner?: string;
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;

@@ -52,6 +52,7 @@ export function meshOptions(
     // mesh's own default, so the hit path skips the per-method lookup.
     ...(config.dataplane === defaultDataplaneConfig ? {} : { dataplane: config.dataplane }),
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
+    ...(behaviour.defaultVModelOwner === "" ? {} : { defaultVModelOwner: behaviour.defaultVModelOwner }),
     bootstrapClearance: {
       periodMs: behaviour.bootstrapClearanceMs,
       enabled: behaviour.failFastUpgradeEnabled,

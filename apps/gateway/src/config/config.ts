@@ -46,7 +46,6 @@ const notYetSupported = [
   "MM_AUTO_REGISTER_MODELS_PATH",
   "MM_TLS_KEY_CERT_PATH",
   "MM_TLS_PRIVATE_KEY_PATH",
-  "MM_DEFAULT_VMODEL_OWNER",
 ];
 
 function deepFreeze<T>(value: T): T {

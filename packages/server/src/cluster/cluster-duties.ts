@@ -36,6 +36,15 @@ export interface ClusterDutiesOptions {
   readonly scaleUpRpmThreshold?: number;
   /** Carries out wanted copies; default: {@link createLocalCopyRequester}. */
   readonly copyRequester?: CopyRequester;
+  /** Further leader work (vmodel transitions): on gaining and losing leadership and on every pass. */
+  readonly leaderHooks?: LeaderHooks;
+}
+
+/** Leader work run alongside the cluster duties' own. */
+export interface LeaderHooks {
+  gained(): void;
+  lost(): void;
+  pass(): void;
 }
 
 /**
@@ -107,7 +116,11 @@ export class ClusterDuties {
     this.reaper = new Reaper(ctx);
     this.leadership = new Leadership(ctx, {
       run: () => this.#leaderPass(),
-      lost: () => this.reaper.reset(),
+      lost: () => {
+        this.reaper.reset();
+        options.leaderHooks?.lost();
+      },
+      gained: () => options.leaderHooks?.gained(),
     });
   }
 
@@ -155,6 +168,7 @@ export class ClusterDuties {
     if (ctx.lifecycle.shuttingDown) return;
     await this.reaper.runOnce();
     if (!this.leadership.isLeader) return;
+    this.#options.leaderHooks?.pass();
     await loadProactively({ ctx, constraints, copies: this.#copies, scaling: this.#scaling, freshSelf });
   }
 }

@@ -11,6 +11,8 @@ export interface LeaderDuties {
   run(): Promise<void>;
   /** Called when leadership is lost (clear per-leader state). */
   lost(): void;
+  /** Called as soon as this instance becomes the leader, before the first pass. */
+  gained?(): void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class Leadership {
       change.isLeader ? "this instance is now the leader" : "leadership changed",
     );
     if (change.isLeader) {
+      this.#duties.gained?.();
       this.#task.start(timings.reaperFirstRunMs, timings.reaperIntervalMs);
     } else {
       void this.#task.stop();

@@ -1,5 +1,5 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { MeshError } from "@modelmesh/core";
+import { isMeshError, MeshError } from "@modelmesh/core";
 import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
@@ -10,13 +10,15 @@ import { respondWithStatus } from "./grpc-response.js";
 import { parseGrpcTimeout } from "./grpc-timeout.js";
 import { injectModelId } from "./id-injection.js";
 import { routeInference } from "./inference-route.js";
-import { headerValuesFromRaw, readRequestedModels } from "./model-id-headers.js";
+import { headerValuesFromRaw, type RequestedModels, readRequestedModels } from "./model-id-headers.js";
 import { serveMultiModel } from "./multi-model.js";
 import { readRequestBody } from "./read-request.js";
 import { relayCall } from "./relay-call.js";
 import { type RequestHeaderFields, requestLogger } from "./request-logger.js";
 import { dataplaneRule, modelsFromBody } from "./resolve-models.js";
 import type { StreamLimits } from "./stream-limits.js";
+import type { VModelTables } from "../vmodels/records.js";
+import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
 
 /** Live counters the mesh exposes. */
 export interface InferenceCounters {
@@ -39,6 +41,8 @@ export interface InferenceHandlerOptions {
   readonly accepting: () => boolean;
   /** Request body timeout and stalled-reader limit of each call. */
   readonly streamLimits: StreamLimits;
+  /** The vmodel tables: calls by vmodel id go to the vmodel's active model. */
+  readonly vmodels: VModelTables;
 }
 
 const HTTP1_BODY = JSON.stringify({
@@ -93,11 +97,12 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       options.streamLimits.requestBodyTimeoutMs,
     );
     requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body);
-    // vmodels arrive with a later issue; until then none exists.
-    if (requested.isVModel) throw new MeshError("MODEL_NOT_FOUND", "vmodel not found");
     if (requested.ids.length > 1) {
+      const ids = requested.isVModel
+        ? await Promise.all(requested.ids.map((id) => resolveVModel(options.vmodels, id)))
+        : requested.ids;
       await serveMultiModel(ctx, view, {
-        ids: requested.ids,
+        ids,
         required: requested.requireAll ? "all" : "any",
         parallelism: options.multiParallelism,
         path,
@@ -112,24 +117,38 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       });
       return;
     }
-    const modelId = requested.ids[0] as string;
-    const injected = injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body;
-    await routeInference(ctx, view, {
-      modelId,
-      path,
-      headers: req.headers,
-      body: injected,
-      balanced: requested.balanced,
-      deadlineMs,
-      signal: controller.signal,
-      logger: log,
-      send: (request, via) =>
-        relayCall(via ?? ctx.runtime.forwarder, request, stream, {
-          stallTimeoutMs: options.streamLimits.stallTimeoutMs,
-          onLateFailure: (error) =>
-            log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
-        }),
-    });
+    const route = (modelId: string) =>
+      routeInference(ctx, view, {
+        modelId,
+        path,
+        headers: req.headers,
+        body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body,
+        balanced: (requested as RequestedModels).balanced,
+        deadlineMs,
+        signal: controller.signal,
+        logger: log,
+        send: (request, via) =>
+          relayCall(via ?? ctx.runtime.forwarder, request, stream, {
+            stallTimeoutMs: options.streamLimits.stallTimeoutMs,
+            onLateFailure: (error) =>
+              log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
+          }),
+      });
+    const id = requested.ids[0] as string;
+    if (!requested.isVModel) {
+      await route(id);
+      return;
+    }
+    // Hot path: the vmodel's active model from the mirror, no store access.
+    const modelId = activeModelOf(options.vmodels, id) ?? (await resolveVModel(options.vmodels, id));
+    try {
+      await route(modelId);
+    } catch (error) {
+      // The model went away under the call (a transition completed and removed it): once more,
+      // with the vmodel read from the store. Nothing was sent to the client before this error.
+      if (!isMeshError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
+      await route(await resolveVModel(options.vmodels, id, modelId));
+    }
   } catch (error) {
     const status = toGrpcStatus(error);
     // The mesh's own failures are worth a line: clients only see the message.

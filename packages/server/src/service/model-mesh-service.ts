@@ -8,8 +8,13 @@ import { ensureLoaded, modelStatus } from "../routing/status-route.js";
 import { removeLocalCopy } from "../tasks/registry-watch.js";
 import { registerLegacyAliases } from "./legacy-aliases.js";
 import { deleteRegistration, writeRegistration } from "./register-model.js";
-import { checkModelId, checkModelInfo, checkVModelRequest, type VModelFields } from "./request-limits.js";
-import { toStatusInfo } from "./status-info.js";
+import { deleteVModel } from "../vmodels/delete-vmodel.js";
+import { setVModel } from "../vmodels/set-vmodel.js";
+import type { VModelDeps } from "../vmodels/vmodel-deps.js";
+import { getVModelStatus } from "../vmodels/vmodel-status.js";
+import { checkModelId, checkModelInfo } from "./request-limits.js";
+import { readSetVModelRequest, requireVModelId } from "./set-vmodel-request.js";
+import { toStatusInfo, toVModelStatusInfo } from "./status-info.js";
 import { storeBudget } from "./store-budget.js";
 
 function requireModelId(modelId: string): void {
@@ -40,23 +45,20 @@ export interface ModelMeshServiceOptions {
   readonly view: RoutingView;
   /** False before start and during shutdown. */
   readonly accepting: () => boolean;
+  /** The vmodel tables and what the vmodel operations share. */
+  readonly vmodels: VModelDeps;
 }
 
 /**
  * The `mmesh.ModelMesh` management service (§13.1): registerModel, unregisterModel,
- * getModelStatus, ensureLoaded; the vmodel RPCs answer UNIMPLEMENTED until vmodels exist.
+ * getModelStatus, ensureLoaded, and the vmodel RPCs setVModel, deleteVModel, getVModelStatus.
  */
 export function createModelMeshService(options: ModelMeshServiceOptions): ServiceImpl<typeof ModelMesh> {
   const { ctx, view } = options;
   const ready = () => {
     if (!options.accepting()) throw new MeshError("STORE_UNAVAILABLE", "ModelMesh instance is not ready");
   };
-  // Oversized fields are refused even here, so the limits already hold when vmodels arrive.
-  const vmodelsUnsupported = (req: VModelFields) =>
-    edge(async () => {
-      checkVModelRequest(req);
-      throw new MeshError("UNIMPLEMENTED", "vmodels not supported");
-    });
+  const { vmodels } = options;
   return {
     registerModel: (req, context) =>
       edge(async () => {
@@ -124,9 +126,37 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
         });
         return toStatusInfo(details);
       }),
-    setVModel: vmodelsUnsupported,
-    deleteVModel: vmodelsUnsupported,
-    getVModelStatus: vmodelsUnsupported,
+    setVModel: (req, context) =>
+      edge(async () => {
+        ready();
+        const request = readSetVModelRequest(req);
+        const details = await setVModel(vmodels, request, {
+          sync: req.sync,
+          balanced: balanced(context),
+          signal: context.signal,
+          ...deadlineOf(context),
+          call: storeBudget(context, ctx.timings.storeCallTimeoutMs),
+        });
+        return toVModelStatusInfo(details);
+      }),
+    deleteVModel: (req, context) =>
+      edge(async () => {
+        ready();
+        requireVModelId(req);
+        await deleteVModel(
+          vmodels,
+          req.vModelId,
+          req.owner || undefined,
+          storeBudget(context, ctx.timings.storeCallTimeoutMs),
+        );
+        return {};
+      }),
+    getVModelStatus: (req) =>
+      edge(async () => {
+        ready();
+        requireVModelId(req);
+        return toVModelStatusInfo(await getVModelStatus(vmodels, req.vModelId, req.owner || undefined));
+      }),
   };
 }
 

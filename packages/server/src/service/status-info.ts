@@ -1,6 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ModelStatus, ModelStatusDetails } from "@modelmesh/core";
-import { ModelStatusInfo_ModelStatus, type ModelStatusInfoSchema } from "@modelmesh/proto";
+import type { ModelStatus, ModelStatusDetails, VModelStatus } from "@modelmesh/core";
+import {
+  ModelStatusInfo_ModelStatus,
+  type ModelStatusInfoSchema,
+  VModelStatusInfo_VModelStatus,
+  type VModelStatusInfoSchema,
+} from "@modelmesh/proto";
+import type { VModelStatusDetails } from "../vmodels/vmodel-deps.js";
 
 const statusEnum: Record<ModelStatus, ModelStatusInfo_ModelStatus> = {
   NOT_FOUND: ModelStatusInfo_ModelStatus.NOT_FOUND,
@@ -21,5 +27,26 @@ export function toStatusInfo(details: ModelStatusDetails): MessageInitShape<type
       copyStatus: statusEnum[copy.copyStatus],
       time: BigInt(Math.max(0, Math.trunc(copy.timeMs))),
     })),
+  };
+}
+
+const vmodelStatusEnum: Record<VModelStatus, VModelStatusInfo_VModelStatus> = {
+  NOT_FOUND: VModelStatusInfo_VModelStatus.NOT_FOUND,
+  DEFINED: VModelStatusInfo_VModelStatus.DEFINED,
+  TRANSITIONING: VModelStatusInfo_VModelStatus.TRANSITIONING,
+  TRANSITION_FAILED: VModelStatusInfo_VModelStatus.TRANSITION_FAILED,
+};
+
+/** A `VModelStatusInfo` message from a vmodel report. */
+export function toVModelStatusInfo(
+  details: VModelStatusDetails,
+): MessageInitShape<typeof VModelStatusInfoSchema> {
+  return {
+    status: vmodelStatusEnum[details.status],
+    activeModelId: details.activeModelId,
+    targetModelId: details.targetModelId,
+    owner: details.owner ?? "",
+    ...(details.activeModelStatus === undefined ? {} : { activeModelStatus: toStatusInfo(details.activeModelStatus) }),
+    ...(details.targetModelStatus === undefined ? {} : { targetModelStatus: toStatusInfo(details.targetModelStatus) }),
   };
 }

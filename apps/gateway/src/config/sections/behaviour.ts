@@ -1,4 +1,4 @@
-import { boolean, integer, json, oneOf } from "../parsers.js";
+import { boolean, integer, json, oneOf, text } from "../parsers.js";
 import type { ConfigReader } from "../reader.js";
 
 /** Log verbosity. */
@@ -33,6 +33,8 @@ export interface BehaviourSection {
   readonly bootstrapClearanceMs: number;
   /** `MM_FAILFAST_UPGRADE_ENABLED`: startup fail-fast on/off. */
   readonly failFastUpgradeEnabled: boolean;
+  /** `MM_DEFAULT_VMODEL_OWNER`: owner of vmodels created without one ("" = none). */
+  readonly defaultVModelOwner: string;
 }
 
 const headerMap = json<Record<string, string>>((value) => {
@@ -129,6 +131,15 @@ export function readBehaviourSection(r: ConfigReader): BehaviourSection {
         default: true,
       },
       boolean,
+    ),
+    defaultVModelOwner: r.read(
+      {
+        env: "MM_DEFAULT_VMODEL_OWNER",
+        description: "owner of vmodels created without one",
+        default: "",
+        defaultText: "",
+      },
+      text,
     ),
   };
 }
