@@ -28,6 +28,7 @@ import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
 import { VanishedPeers } from "./routing/vanished-peers.js";
+import { registerKServeServerCalls } from "./service/kserve-server-service.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
@@ -35,6 +36,7 @@ import { buildInstanceRecord } from "./tasks/instance-record.js";
 import { Janitor } from "./tasks/janitor.js";
 import { watchRegistryDeletions } from "./tasks/registry-watch.js";
 import { RequestRate } from "./tasks/request-rate.js";
+import { serverPackageVersion } from "./util/package-version.js";
 import { systemClock, systemRandom } from "./util/system-ports.js";
 import type { VModelTables } from "./vmodels/records.js";
 import { VModelTransitions } from "./vmodels/transitions.js";
@@ -200,6 +202,14 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         });
     return drainPromise;
   };
+  const isReady = () => {
+    if (!accepting() || ctx.lifecycle.shuttingDown || ctx.bootstrap.abortReason !== undefined) return false;
+    // Rolling updates (§9.4): a new instance waits while another one is migrating its models
+    // away, so the update proceeds one migration at a time. Once ready, it stays ready.
+    if (!state.reportedReady && anotherShuttingDown(ctx)) return false;
+    state.reportedReady = true;
+    return true;
+  };
   let dataplane = options.dataplane;
   const handleInference = createInferenceHandler({
     ctx,
@@ -214,7 +224,13 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     streamLimits,
   });
   return {
-    registerServices: (router) => registerModelMeshService(router, { ctx, view, accepting, vmodels }),
+    registerServices(router, services = {}) {
+      registerModelMeshService(router, { ctx, view, accepting, vmodels });
+      registerKServeServerCalls(router, {
+        isReady: services.isReady ?? isReady,
+        version: ctx.identity.serviceVersion ?? serverPackageVersion(),
+      });
+    },
     handleInference,
     setDataplane(config) {
       dataplane = config;
@@ -242,12 +258,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       return startPromise;
     },
     get ready() {
-      if (!accepting() || ctx.lifecycle.shuttingDown || ctx.bootstrap.abortReason !== undefined) return false;
-      // Rolling updates (§9.4): a new instance waits while another one is migrating its models
-      // away, so the update proceeds one migration at a time. Once ready, it stays ready.
-      if (!state.reportedReady && anotherShuttingDown(ctx)) return false;
-      state.reportedReady = true;
-      return true;
+      return isReady();
     },
     get inFlight() {
       return counters.inFlight;

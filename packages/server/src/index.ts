@@ -27,6 +27,7 @@ export type {
   MeshTimings,
   ModelMesh,
   ModelMeshOptions,
+  RegisterServicesOptions,
 } from "./model-mesh.js";
 // The internal peer protocol (docs/cluster.md): for tools and tests that talk to a mesh's internal port.
 export type {
@@ -54,6 +55,8 @@ export {
   PeerDirectory,
   PeerTraffic,
 } from "./peer/index.js";
+// The name KServe V2 `ServerMetadata` answers with.
+export { KSERVE_SERVER_NAME } from "./service/kserve-server-service.js";
 // Size limits of client requests (INVALID_ARGUMENT beyond them).
 export {
   MAX_MODEL_ID_BYTES,

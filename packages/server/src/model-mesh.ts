@@ -124,10 +124,27 @@ export interface ModelMeshOptions {
   readonly logger?: Logger;
 }
 
+/** Options of {@link ModelMesh.registerServices}. */
+export interface RegisterServicesOptions {
+  /**
+   * What KServe V2 `ServerReady` answers, read on every call. Default: the mesh's own
+   * {@link ModelMesh.ready}. A host whose readiness probe checks more (the gateway's `/ready` also
+   * wants a runtime that answers and a store that takes writes) passes that same check here, so
+   * the probe and `ServerReady` never disagree.
+   */
+  readonly isReady?: () => boolean;
+}
+
 /** One running mesh instance. */
 export interface ModelMesh {
-  /** Registers the `mmesh.ModelMesh` service on a Connect router (gRPC, Connect, gRPC-Web). */
-  registerServices(router: ConnectRouter): void;
+  /**
+   * Registers on a Connect router (gRPC, Connect, gRPC-Web) what the mesh answers itself: the
+   * `mmesh.ModelMesh` service (with its legacy names), and the KServe V2 server-level calls
+   * `inference.GRPCInferenceService/ServerLive`, `ServerReady` and `ServerMetadata`, which need no
+   * model id. `ServerMetadata` names the server `modelmesh`, with `MeshIdentity.serviceVersion`
+   * as its version when set, else this package's version.
+   */
+  registerServices(router: ConnectRouter, options?: RegisterServicesOptions): void;
   /**
    * Serves every path that is not a mesh service: inference pass-through (design §4). Give it the
    * Connect node adapter's `fallback`. HTTP/1.1 requests are answered with a clear error.

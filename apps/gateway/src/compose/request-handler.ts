@@ -9,6 +9,8 @@ export interface RequestHandlerOptions {
   readonly mesh: ModelMesh;
   /** `MM_SVC_GRPC_MAX_MSG_SIZE`: largest request and response message, bytes. */
   readonly maxMessageBytes: number;
+  /** The `/ready` probe's answer, which KServe V2 `ServerReady` repeats. Default: the mesh's own. */
+  readonly isReady?: () => boolean;
 }
 
 // Inference is a byte pass-through over HTTP/2 (design §4); an HTTP/1.1 client calling a model
@@ -16,21 +18,23 @@ export interface RequestHandlerOptions {
 function refuseHttp1Inference(req: IncomingMessage, res: ServerResponse): void {
   const body = JSON.stringify({
     code: "unimplemented",
-    message: `${req.url ?? "this path"} is not a mmesh.ModelMesh method; inference calls need HTTP/2 (gRPC)`,
+    message: `${req.url ?? "this path"} is not a method the mesh answers itself; inference calls need HTTP/2 (gRPC)`,
   });
   res.writeHead(501, { "content-type": "application/json" }).end(body);
   req.resume();
 }
 
 /**
- * The external port's request handler: the `mmesh.ModelMesh` service over gRPC, Connect (JSON and
+ * The external port's request handler: the `mmesh.ModelMesh` service and the KServe V2
+ * server-level calls (`ServerLive`, `ServerReady`, `ServerMetadata`) over gRPC, Connect (JSON and
  * binary, HTTP/1.1 and HTTP/2) and gRPC-Web through Connect's node adapter, and every other path
  * handed to the mesh's inference pass-through.
  */
 export function createRequestHandler(options: RequestHandlerOptions): DualHandler {
   const { mesh } = options;
   return meshConnectAdapter({
-    routes: (router) => mesh.registerServices(router),
+    routes: (router) =>
+      mesh.registerServices(router, options.isReady === undefined ? {} : { isReady: options.isReady }),
     grpc: true,
     grpcWeb: true,
     connect: true,

@@ -149,7 +149,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     options.signal?.throwIfAborted();
     parts.listener = await listenDualProtocol({
       port: config.transport.grpcPort,
-      handler: createRequestHandler({ mesh: parts.mesh, maxMessageBytes: config.transport.maxMessageBytes }),
+      handler: createRequestHandler({
+        mesh: parts.mesh,
+        maxMessageBytes: config.transport.maxMessageBytes,
+        // KServe V2 `ServerReady` gives the same answer as the `/ready` probe.
+        isReady,
+      }),
       maxHeaderBytes: config.transport.maxHeaderBytes,
       maxConnectionAgeMs: config.transport.maxConnectionAgeMs,
       maxConnectionAgeGraceMs: config.transport.maxConnectionAgeGraceMs,
