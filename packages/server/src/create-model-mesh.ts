@@ -8,8 +8,8 @@ import {
   type MeshSession,
   modelRecordCodec,
   noopLogger,
-  vmodelRecordCodec,
   unloadBufferUnits,
+  vmodelRecordCodec,
   WeightedLruCache,
 } from "@modelmesh/core";
 import type { CopyData } from "./cache/copy-data.js";

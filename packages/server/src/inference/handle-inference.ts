@@ -5,6 +5,8 @@ import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import type { VModelTables } from "../vmodels/records.js";
+import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
 import { releaseAnsweredStream } from "./answered-stream.js";
 import { respondWithStatus } from "./grpc-response.js";
 import { parseGrpcTimeout } from "./grpc-timeout.js";
@@ -17,8 +19,6 @@ import { relayCall } from "./relay-call.js";
 import { type RequestHeaderFields, requestLogger } from "./request-logger.js";
 import { dataplaneRule, modelsFromBody } from "./resolve-models.js";
 import type { StreamLimits } from "./stream-limits.js";
-import type { VModelTables } from "../vmodels/records.js";
-import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
 
 /** Live counters the mesh exposes. */
 export interface InferenceCounters {

@@ -46,7 +46,11 @@ export function toVModelStatusInfo(
     activeModelId: details.activeModelId,
     targetModelId: details.targetModelId,
     owner: details.owner ?? "",
-    ...(details.activeModelStatus === undefined ? {} : { activeModelStatus: toStatusInfo(details.activeModelStatus) }),
-    ...(details.targetModelStatus === undefined ? {} : { targetModelStatus: toStatusInfo(details.targetModelStatus) }),
+    ...(details.activeModelStatus === undefined
+      ? {}
+      : { activeModelStatus: toStatusInfo(details.activeModelStatus) }),
+    ...(details.targetModelStatus === undefined
+      ? {}
+      : { targetModelStatus: toStatusInfo(details.targetModelStatus) }),
   };
 }

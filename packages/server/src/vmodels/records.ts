@@ -85,7 +85,8 @@ export async function commitVModel(
 ): Promise<boolean> {
   const vmodelRevision = commit.current?.revision ?? 0;
   const id = commit.vModelId;
-  const unchanged = commit.next !== null && commit.current !== undefined && commit.next === commit.current.value;
+  const unchanged =
+    commit.next !== null && commit.current !== undefined && commit.next === commit.current.value;
   const ops: TxnOp<unknown>[] = [
     commit.next === null
       ? txnOp(tables.vmodels, { id, expectedRevision: vmodelRevision, delete: true })

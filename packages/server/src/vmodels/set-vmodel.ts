@@ -63,7 +63,10 @@ async function commitRequest(
     const strong = attempt > 0 || request.expectedTargetModelId !== undefined;
     const current = await readRecord(tables.vmodelsMirror, tables.vmodels, id, strong, call());
     const vmodel = current?.value;
-    const ids = [request.targetModelId, ...(vmodel === undefined ? [] : [vmodel.activeModelId, vmodel.targetModelId])];
+    const ids = [
+      request.targetModelId,
+      ...(vmodel === undefined ? [] : [vmodel.activeModelId, vmodel.targetModelId]),
+    ];
     const models = await readModels(ctx, ids, attempt > 0, call());
     const targetLoaded =
       mightSwitchNow(request, vmodel, models) &&
@@ -144,8 +147,12 @@ export async function setVModel(
       });
       if (copies > 1) {
         // The replaced model served from several copies: the new one gets as many, in the background.
-        void matchScale(deps, targetId, copies, { lastUsedMs: plan.initialLastUsedMs }).catch((error: unknown) =>
-          ctx.logger.warn({ modelId: targetId, reason: String(error) }, "could not add copies of a vmodel's model"),
+        void matchScale(deps, targetId, copies, { lastUsedMs: plan.initialLastUsedMs }).catch(
+          (error: unknown) =>
+            ctx.logger.warn(
+              { modelId: targetId, reason: String(error) },
+              "could not add copies of a vmodel's model",
+            ),
         );
       }
     } else {
@@ -154,7 +161,8 @@ export async function setVModel(
     return reportVModel(deps, plan.vmodel, status);
   }
   let vmodel: VModelRecord | undefined = plan.vmodel;
-  if (options.sync) vmodel = await waitForTransition(tables.vmodelsMirror, request.vModelId, targetId, waiting);
+  if (options.sync)
+    vmodel = await waitForTransition(tables.vmodelsMirror, request.vModelId, targetId, waiting);
   vmodel ??= plan.vmodel;
   return reportVModel(deps, vmodel, await modelStatus(ctx, view, vmodel.activeModelId));
 }

@@ -56,7 +56,8 @@ export class VModelTransitions {
         if (event.type === "added" || event.type === "updated") this.process(event.id);
       }),
       ctx.registryMirror.subscribe((event) => {
-        if (event.type === "added" || event.type === "updated" || event.type === "deleted") this.#modelChanged(event.id);
+        if (event.type === "added" || event.type === "updated" || event.type === "deleted")
+          this.#modelChanged(event.id);
       }),
     );
   }
@@ -78,7 +79,11 @@ export class VModelTransitions {
       if (pending.from === vmodel.activeModelId && pending.to === vmodel.targetModelId) return;
       pending.abort.abort();
     }
-    const next: Pending = { from: vmodel.activeModelId, to: vmodel.targetModelId, abort: new AbortController() };
+    const next: Pending = {
+      from: vmodel.activeModelId,
+      to: vmodel.targetModelId,
+      abort: new AbortController(),
+    };
     this.#pending.set(vModelId, next);
     void this.#run(vModelId, next)
       .catch((error: unknown) => {
@@ -146,7 +151,10 @@ export class VModelTransitions {
       });
       if (signal.aborted) return;
       if (first.status === "LOADING" || first.status === "LOADING_FAILED") {
-        ctx.logger.warn({ vModelId, modelId: pending.to, errors: first.errors }, "vmodel target failed to load");
+        ctx.logger.warn(
+          { vModelId, modelId: pending.to, errors: first.errors },
+          "vmodel target failed to load",
+        );
         await this.#commit(vModelId, pending, (vmodel) =>
           vmodel.targetFailed ? undefined : planTargetFailed(vmodel, true),
         );
@@ -163,7 +171,11 @@ export class VModelTransitions {
       if (signal.aborted) return;
     }
     const promoted = await this.#commit(vModelId, pending, planPromotion);
-    if (promoted) ctx.logger.info({ vModelId, modelId: pending.to, replaced: pending.from }, "vmodel transition complete");
+    if (promoted)
+      ctx.logger.info(
+        { vModelId, modelId: pending.to, replaced: pending.from },
+        "vmodel transition complete",
+      );
   }
 
   /**
@@ -185,7 +197,11 @@ export class VModelTransitions {
       const strong = attempt > 0;
       const current = await readRecord(tables.vmodelsMirror, tables.vmodels, vModelId, strong, {});
       const vmodel = current?.value;
-      if (vmodel === undefined || vmodel.activeModelId !== pending.from || vmodel.targetModelId !== pending.to) {
+      if (
+        vmodel === undefined ||
+        vmodel.activeModelId !== pending.from ||
+        vmodel.targetModelId !== pending.to
+      ) {
         return false;
       }
       const models = await readModels(ctx, [pending.from, pending.to], strong, {});

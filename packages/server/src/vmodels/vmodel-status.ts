@@ -3,8 +3,8 @@ import {
   describeModelStatus,
   inTransition,
   type ModelStatusDetails,
-  vmodelStatus,
   type VModelRecord,
+  vmodelStatus,
 } from "@modelmesh/core";
 import { modelStatus } from "../routing/status-route.js";
 import { readRecord } from "./records.js";
@@ -19,9 +19,12 @@ async function targetStatus(deps: VModelDeps, vmodel: VModelRecord): Promise<Mod
   const { ctx } = deps;
   const record = (await readRecord(ctx.registryMirror, ctx.registry, vmodel.targetModelId, false, {}))?.value;
   if (record === undefined) return { status: "NOT_FOUND", errors: [], copies: [] };
-  const failed =
-    vmodel.targetFailed && Object.keys(record.failedIn).length > 0 && copyCount(record) === 0;
-  return describeModelStatus({ status: failed ? "LOADING_FAILED" : "LOADING", record, nowMs: ctx.clock.nowMs() });
+  const failed = vmodel.targetFailed && Object.keys(record.failedIn).length > 0 && copyCount(record) === 0;
+  return describeModelStatus({
+    status: failed ? "LOADING_FAILED" : "LOADING",
+    record,
+    nowMs: ctx.clock.nowMs(),
+  });
 }
 
 /** Builds the report of a vmodel record, with the active model's status as given. */
@@ -64,7 +67,10 @@ export async function getVModelStatus(
     if (vmodel === undefined || ownerMismatch(vmodel, owner)) return VMODEL_NOT_FOUND;
     active = await modelStatus(ctx, view, vmodel.activeModelId);
     if (active.status === "NOT_FOUND") {
-      ctx.logger.warn({ vModelId, modelId: vmodel.activeModelId }, "the active model of a vmodel is not registered");
+      ctx.logger.warn(
+        { vModelId, modelId: vmodel.activeModelId },
+        "the active model of a vmodel is not registered",
+      );
     }
   }
   return reportVModel(deps, vmodel, active);

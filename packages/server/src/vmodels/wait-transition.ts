@@ -26,7 +26,10 @@ export function waitForTransition(
 ): Promise<VModelRecord | undefined> {
   const current = () => mirror.get(vModelId)?.value;
   if (settled(current(), targetModelId) || options.signal?.aborted) return Promise.resolve(current());
-  const waitMs = Math.max(0, Math.min(TRANSITION_WAIT_MS, (options.deadlineMs ?? Number.POSITIVE_INFINITY) - Date.now()));
+  const waitMs = Math.max(
+    0,
+    Math.min(TRANSITION_WAIT_MS, (options.deadlineMs ?? Number.POSITIVE_INFINITY) - Date.now()),
+  );
   return new Promise((resolve) => {
     const finish = () => {
       clearTimeout(timer);
