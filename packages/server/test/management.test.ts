@@ -7,6 +7,7 @@ import {
   RegisterModelRequestSchema,
   ModelStatusInfo_ModelStatus as Status,
   UnregisterModelRequestSchema,
+  VModelStatusInfo_VModelStatus,
 } from "@modelmesh/proto";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -179,8 +180,10 @@ describe("mmesh.ModelMesh management API", () => {
     expect(await record("legacy-1")).toBeUndefined();
   });
 
-  it("answers UNIMPLEMENTED for the vmodel RPCs", async () => {
-    const refused = await failure(h.management.getVModelStatus({ vModelId: "v" }));
-    expect(refused.code).toBe(Code.Unimplemented);
+  it("answers the vmodel RPCs: an absent vmodel is NOT_FOUND with empty ids, an empty id INVALID_ARGUMENT", async () => {
+    const absent = await h.management.getVModelStatus({ vModelId: "v" });
+    expect(absent).toMatchObject({ status: VModelStatusInfo_VModelStatus.NOT_FOUND, activeModelId: "" });
+    const empty = await failure(h.management.getVModelStatus({ vModelId: "" }));
+    expect(empty).toMatchObject({ code: Code.InvalidArgument, rawMessage: "Must provide vModelId" });
   });
 });
