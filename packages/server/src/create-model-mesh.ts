@@ -29,6 +29,8 @@ import { createRoutingView } from "./routing/routing-view.js";
 import { VanishedPeers } from "./routing/vanished-peers.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
+import { meshStaticDeps } from "./startup/mesh-static-deps.js";
+import { runStaticRegistration } from "./startup/static-models.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
 import { buildInstanceRecord } from "./tasks/instance-record.js";
 import { Janitor } from "./tasks/janitor.js";
@@ -154,9 +156,17 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
           (config) => constraints.setConfig(config),
           ctx.logger,
         );
+  const staticDeps = meshStaticDeps(ctx, view, {
+    // VMODELS-WIRING: replaced when vmodels land
+    setVModel: async () => {
+      throw new MeshError("UNIMPLEMENTED", "vmodels not supported");
+    },
+  });
   const counters: InferenceCounters = { inFlight: 0 };
   const state = {
     started: false,
+    /** The static models are registered (and the `ensureLoaded` ones loaded). */
+    staticRegistered: false,
     stopping: false,
     reportedReady: false,
     session: undefined as MeshSession | undefined,
@@ -211,11 +221,16 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         await cluster.start(state.session);
         state.started = true;
         ctx.logger.info({ capacityUnits: ctx.cache.stats().capacityUnits }, "mesh instance started");
+        // Once calls are accepted, as the original (after joining the leader election); the
+        // instance is not ready before its static models are registered and loaded.
+        await runStaticRegistration(options.staticModels ?? [], staticDeps);
+        state.staticRegistered = true;
       })();
       return startPromise;
     },
     get ready() {
-      if (!accepting() || ctx.lifecycle.shuttingDown || ctx.bootstrap.abortReason !== undefined) return false;
+      if (!accepting() || !state.staticRegistered || ctx.lifecycle.shuttingDown) return false;
+      if (ctx.bootstrap.abortReason !== undefined) return false;
       // Rolling updates (§9.4): a new instance waits while another one is migrating its models
       // away, so the update proceeds one migration at a time. Once ready, it stays ready.
       if (!state.reportedReady && anotherShuttingDown(ctx)) return false;
