@@ -31,6 +31,8 @@ import { VanishedPeers } from "./routing/vanished-peers.js";
 import { registerKServeServerCalls } from "./service/kserve-server-service.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
+import { meshStaticDeps } from "./startup/mesh-static-deps.js";
+import { runStaticRegistration } from "./startup/static-models.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
 import { buildInstanceRecord } from "./tasks/instance-record.js";
 import { Janitor } from "./tasks/janitor.js";
@@ -39,6 +41,7 @@ import { RequestRate } from "./tasks/request-rate.js";
 import { serverPackageVersion } from "./util/package-version.js";
 import { systemClock, systemRandom } from "./util/system-ports.js";
 import type { VModelTables } from "./vmodels/records.js";
+import { setVModel } from "./vmodels/set-vmodel.js";
 import { VModelTransitions } from "./vmodels/transitions.js";
 import type { VModelDeps } from "./vmodels/vmodel-deps.js";
 
@@ -181,9 +184,33 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
           (config) => constraints.setConfig(config),
           ctx.logger,
         );
+  const staticDeps = meshStaticDeps(ctx, view, {
+    setVModel: async (model) => {
+      const info = model.modelInfo;
+      await setVModel(
+        vmodels,
+        {
+          vModelId: model.vModelId ?? "",
+          targetModelId: model.modelId,
+          updateOnly: false,
+          modelInfo: {
+            type: info.type,
+            ...(info.path ? { path: info.path } : {}),
+            ...(info.key ? { key: info.key } : {}),
+          },
+          autoDeleteTargetModel: model.retainAfterTransition !== true,
+          loadNow: model.ensureLoaded === true,
+          force: false,
+        },
+        { sync: false, balanced: false, call: { timeoutMs: ctx.timings.storeCallTimeoutMs } },
+      );
+    },
+  });
   const counters: InferenceCounters = { inFlight: 0 };
   const state = {
     started: false,
+    /** The static models are registered (and the `ensureLoaded` ones loaded). */
+    staticRegistered: false,
     stopping: false,
     reportedReady: false,
     session: undefined as MeshSession | undefined,
@@ -203,7 +230,8 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     return drainPromise;
   };
   const isReady = () => {
-    if (!accepting() || ctx.lifecycle.shuttingDown || ctx.bootstrap.abortReason !== undefined) return false;
+    if (!accepting() || !state.staticRegistered || ctx.lifecycle.shuttingDown) return false;
+    if (ctx.bootstrap.abortReason !== undefined) return false;
     // Rolling updates (§9.4): a new instance waits while another one is migrating its models
     // away, so the update proceeds one migration at a time. Once ready, it stays ready.
     if (!state.reportedReady && anotherShuttingDown(ctx)) return false;
@@ -254,6 +282,10 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         await cluster.start(state.session);
         state.started = true;
         ctx.logger.info({ capacityUnits: ctx.cache.stats().capacityUnits }, "mesh instance started");
+        // Once calls are accepted, as the original (after joining the leader election); the
+        // instance is not ready before its static models are registered and loaded.
+        await runStaticRegistration(options.staticModels ?? [], staticDeps);
+        state.staticRegistered = true;
       })();
       return startPromise;
     },

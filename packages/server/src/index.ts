@@ -67,3 +67,4 @@ export {
   MAX_OWNER_BYTES,
   MAX_VMODEL_ID_BYTES,
 } from "./service/request-limits.js";
+export type { StaticModel } from "./startup/static-models.js";

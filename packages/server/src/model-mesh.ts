@@ -6,6 +6,7 @@ import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
 import type { StreamLimits } from "./inference/stream-limits.js";
+import type { StaticModel } from "./startup/static-models.js";
 
 /** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
 export interface MeshIdentity {
@@ -119,6 +120,12 @@ export interface ModelMeshOptions {
   readonly bootstrapClearance?: { readonly periodMs: number; readonly enabled: boolean };
   /** `MM_DEFAULT_VMODEL_OWNER`: owner of vmodels created without one. Default: none. */
   readonly defaultVModelOwner?: string;
+  /**
+   * `MM_AUTO_REGISTER_MODELS` (and its file variant): models registered by {@link ModelMesh.start},
+   * which then waits until the `ensureLoaded` ones are loaded and rejects if one fails to load.
+   * Default none.
+   */
+  readonly staticModels?: readonly StaticModel[];
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
@@ -155,12 +162,17 @@ export interface ModelMesh {
    * afterwards use it. `undefined`: ids from headers only, every method allowed.
    */
   setDataplane(config: DataplaneConfig | undefined): void;
-  /** Loads the store mirrors, publishes the instance record, starts background tasks. */
+  /**
+   * Loads the store mirrors, publishes the instance record, starts background tasks, then
+   * registers the static models and waits for those to be loaded with `ensureLoaded`. Rejects
+   * when a step fails, a static model's load included (a `LOAD_FAILED` error naming it).
+   */
   start(): Promise<void>;
   /**
-   * True once started and not shutting down (for `/ready`). Until it has first been true, it also
-   * waits while another instance's record is marked `shutdown` (rolling updates, §9.4). False for
-   * good once startup fail-fast (§9.6) has aborted.
+   * True once started (static models registered and loaded) and not shutting down (for
+   * `/ready`). Until it has first been true, it also waits while another instance's record is
+   * marked `shutdown` (rolling updates, §9.4). False for good once startup fail-fast (§9.6) has
+   * aborted.
    */
   readonly ready: boolean;
   /** Inference calls currently in flight through this instance. */

@@ -7,7 +7,13 @@ import { ExamplePredictor, ModelMesh as ModelMeshService } from "@modelmesh/prot
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
 import { openEmbeddedStore } from "@modelmesh/store-embedded";
 import { startExampleRuntime, type TestExampleRuntime } from "@modelmesh/testkit/example-runtime";
-import { createModelMesh, type DataplaneConfig, type MeshTimings, type ModelMesh } from "../src/index.js";
+import {
+  createModelMesh,
+  type DataplaneConfig,
+  type MeshTimings,
+  type ModelMesh,
+  type StaticModel,
+} from "../src/index.js";
 import { serveMesh } from "./serve-mesh.js";
 
 /** Options of {@link startMesh}. */
@@ -19,6 +25,8 @@ export interface MeshHarnessOptions {
   readonly maxMessageBytes?: number;
   readonly instanceId?: string;
   readonly dataplane?: DataplaneConfig;
+  /** Registered by `start()` (static registration). */
+  readonly staticModels?: readonly StaticModel[];
 }
 
 /** A running mesh instance over a real example runtime and a real embedded store. */
@@ -69,6 +77,7 @@ export async function startMesh(options: MeshHarnessOptions = {}): Promise<MeshH
     maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     ...(options.timings === undefined ? {} : { timings: options.timings }),
     ...(options.dataplane === undefined ? {} : { dataplane: options.dataplane }),
+    ...(options.staticModels === undefined ? {} : { staticModels: options.staticModels }),
   });
   await mesh.start();
   const { server, port, transport } = await serveMesh(mesh);

@@ -10,6 +10,7 @@ export function meshOptions(
   ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger },
 ): ModelMeshOptions {
   const { identity, transport, timings, behaviour, typeConstraints } = config;
+  const { staticModels } = config.staticRegistration;
   return {
     store: ports.store,
     runtime: ports.runtime,
@@ -59,5 +60,6 @@ export function meshOptions(
     },
     ...(typeConstraints.kind === "inline" ? { typeConstraints: typeConstraints.constraints } : {}),
     ...(typeConstraints.kind === "file" ? { typeConstraintsPath: typeConstraints.path } : {}),
+    ...(staticModels.length === 0 ? {} : { staticModels }),
   };
 }

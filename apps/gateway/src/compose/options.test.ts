@@ -88,4 +88,11 @@ describe("meshOptions()", () => {
     expect(given.multiModelParallelism).toBe(2);
     expect(given.dataplane).toEqual(dataplane);
   });
+
+  it("passes the static models only when some are given", () => {
+    expect(meshOptions(config({}), ports)).not.toHaveProperty("staticModels");
+    const models = [{ modelId: "a", modelInfo: { type: "t", path: "p" }, vModelId: "v", ensureLoaded: true }];
+    const given = meshOptions(config({ MM_AUTO_REGISTER_MODELS: JSON.stringify(models) }), ports);
+    expect(given.staticModels).toEqual([{ ...models[0], retainAfterTransition: false }]);
+  });
 });

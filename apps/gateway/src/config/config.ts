@@ -4,6 +4,7 @@ import { type ConnectionLimitsSection, readConnectionLimitsSection } from "./sec
 import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane.js";
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
 import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
+import { readStaticRegistrationSection, type StaticRegistrationSection } from "./sections/static-models.js";
 import { readStoreSection, type StoreSection } from "./sections/store.js";
 import { readStreamLimitsSection, type StreamLimitsSection } from "./sections/stream-limits.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
@@ -25,6 +26,8 @@ export interface GatewayConfig {
   readonly dataplane: DataplaneConfig;
   /** `MM_TYPE_CONSTRAINTS` / `MM_TYPE_CONSTRAINTS_PATH`. */
   readonly typeConstraints: TypeConstraintsSection;
+  /** `MM_AUTO_REGISTER_MODELS` / `MM_AUTO_REGISTER_MODEL_PATH`: models registered at start. */
+  readonly staticRegistration: StaticRegistrationSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -40,10 +43,6 @@ export type LoadConfigResult =
 const notYetSupported = [
   "MM_PAYLOAD_PROCESSORS",
   "MM_INFO_METRICS",
-  "MM_AUTO_REGISTER_MODELS",
-  "MM_AUTO_REGISTER_MODEL",
-  "MM_AUTO_REGISTER_MODEL_PATH",
-  "MM_AUTO_REGISTER_MODELS_PATH",
   "MM_TLS_KEY_CERT_PATH",
   "MM_TLS_PRIVATE_KEY_PATH",
 ];
@@ -114,6 +113,7 @@ export function loadConfig(input: {
   const streamLimits = readStreamLimitsSection(r);
   const { dataplane, dataplanePath } = readDataplaneSection(r);
   const typeConstraints = readTypeConstraintsSection(r);
+  const staticRegistration = readStaticRegistrationSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   for (const name of notYetSupported) {
@@ -133,6 +133,7 @@ export function loadConfig(input: {
     streamLimits,
     dataplane,
     typeConstraints,
+    staticRegistration,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -21,6 +21,11 @@ export interface OptionSpec<T> {
   /** Flag name; defaults to the canonical env name in kebab case without an `MM_` prefix. */
   readonly flag?: string;
   readonly description: string;
+  /**
+   * False when the later `env` names are equal spellings rather than deprecated aliases (the
+   * original accepted both), so using one is not warned about. Default true.
+   */
+  readonly aliasesDeprecated?: boolean;
   /** Used when the option is absent; omit for "no value". */
   readonly default?: T;
   /** Shown as the default in help when it is not simply `String(default)`. */
@@ -62,7 +67,7 @@ export class ConfigReader {
       defaultText: spec.defaultText ?? (spec.default === undefined ? "" : String(spec.default)),
       description: spec.description,
     });
-    const found = this.find(flag, envNames);
+    const found = this.find(flag, envNames, spec.aliasesDeprecated ?? true);
     if (!found) return spec.default;
     const result = parse(found.raw);
     if (result.ok) return result.value;
@@ -81,7 +86,11 @@ export class ConfigReader {
     return [...this.flags.keys()].filter((f) => !this.usedFlags.has(f));
   }
 
-  private find(flag: string, envNames: readonly string[]): { raw: string; source: Source } | undefined {
+  private find(
+    flag: string,
+    envNames: readonly string[],
+    aliasesDeprecated: boolean,
+  ): { raw: string; source: Source } | undefined {
     const fromFlag = this.flags.get(flag);
     if (fromFlag !== undefined) {
       this.usedFlags.add(flag);
@@ -90,7 +99,7 @@ export class ConfigReader {
     for (const [index, name] of envNames.entries()) {
       const raw = this.env[name];
       if (raw === undefined || raw === "") continue;
-      if (index > 0) this.warnings.push(`${name} is deprecated; use ${envNames[0]}`);
+      if (index > 0 && aliasesDeprecated) this.warnings.push(`${name} is deprecated; use ${envNames[0]}`);
       return { raw, source: { kind: "env", name } };
     }
     return undefined;
