@@ -211,17 +211,25 @@ describe("vmodel transitions (cluster)", () => {
     await setSync(ingress, { vModelId: v, targetModelId: hot });
     await activeEverywhere(v, hot);
 
-    // A low threshold and calls through every instance: the hot model gets a copy everywhere.
+    // A low threshold and a burst of calls through the one holder: the other two instances are
+    // idle (not too busy to take copies), so one rate check usually adds a copy on each (under a
+    // second). When a check adds only one, the next waits out the "recent load" window: runs
+    // have taken up to about 30 s.
+    const [holderId] = await store.holders(hot);
+    const holder = cluster.instances.find((mesh) => mesh.instanceId === holderId);
+    if (holder === undefined) throw new Error(`no instance holds ${hot}`);
     await setThreshold(10);
+    const scaleUpStartMs = Date.now();
     const loop = startCallLoop(3, async (caller, n) => {
-      await callVModel(instanceAt(cluster, (caller + n) % cluster.instances.length), v, `h${caller}/${n}`);
+      await callVModel(holder, v, `h${caller}/${n}`);
     });
     try {
       await waitUntil(async () => (await store.holders(hot)).length === cluster.instances.length, {
-        timeoutMs: 60_000,
+        timeoutMs: 90_000,
         intervalMs: 200,
         description: "a copy of the active model on every instance",
       });
+      console.log(`scale matching: the active model had 3 copies after ${Date.now() - scaleUpStartMs} ms`);
     } finally {
       await loop.stop();
       await setThreshold(undefined);
@@ -271,7 +279,7 @@ describe("vmodel transitions (cluster)", () => {
       watching = false;
       await watch;
     }
-  }, 150_000);
+  }, 180_000);
 
   it("a target that fails to load: TRANSITION_FAILED, calls stay on the old model, a new target completes", async () => {
     reportLogsOnFailure(() => cluster.instances);
@@ -333,4 +341,72 @@ describe("vmodel transitions (cluster)", () => {
       });
     }
   }, 120_000);
+  // Last: it kills an instance. The leader carries out transitions; killed while the target
+  // loads, the instance elected next picks the transition up and completes it.
+  it("leader killed during a transition: the new leader completes it", async () => {
+    reportLogsOnFailure(() => cluster.instances);
+    /** Whether `mesh` most recently logged that it became the leader. */
+    const leads = (mesh: TestMesh) =>
+      mesh
+        .logs()
+        .filter((line) => typeof line.isLeader === "boolean")
+        .at(-1)?.isLeader === true;
+    const leaderIndex = await waitUntil(
+      () => {
+        const i = cluster.instances.findIndex(leads);
+        return i >= 0 ? i : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, description: "an instance that leads" },
+    );
+    const survivors = cluster.instances.filter((_, i) => i !== leaderIndex);
+    const [ingress] = survivors;
+    if (ingress === undefined) throw new Error("no survivor");
+    const [v, before, after] = ["vt-v4", "vt-before", "vt-after"];
+    const slowLoadMs = 3000;
+    await registerLoaded(ingress, before);
+    await setSync(ingress, { vModelId: v, targetModelId: before });
+    await activeEverywhere(v, before);
+
+    const startMs = Date.now();
+    const pending = setSync(ingress, {
+      vModelId: v,
+      targetModelId: after,
+      modelInfo: dummy(sizedModel(MiB, slowLoadMs, 0)),
+      autoDeleteTargetModel: true,
+    });
+    // The leader has started loading the target: kill it (kill -9) in the middle of the load.
+    await waitUntil(async () => (await store.holders(after)).length > 0, {
+      timeoutMs: 10_000,
+      description: "the target's load under way",
+    });
+    expect(VStatus[(await vstatus(ingress, v)).status]).toBe("TRANSITIONING");
+    const killedMs = Date.now();
+    await cluster.kill(leaderIndex, "SIGKILL");
+
+    const done = await pending;
+    console.log(
+      `leader failover: transition done ${Date.now() - killedMs} ms after the kill (${done.tookMs} ms in all)`,
+    );
+    expect(VStatus[done.info.status]).toBe("DEFINED");
+    expect([done.info.activeModelId, done.info.targetModelId]).toEqual([after, after]);
+    expect(done.tookMs).toBeLessThan(60_000);
+    expect(killedMs - startMs).toBeLessThan(slowLoadMs);
+    // A survivor, elected leader, completed it.
+    expect(
+      survivors.some((mesh) =>
+        mesh.logs().some((line) => line.msg === "vmodel transition complete" && line.vModelId === v),
+      ),
+      "a survivor logged the completion",
+    ).toBe(true);
+    // One of the survivors leads now, and calls by the vmodel through both reach the new model.
+    await waitUntil(() => survivors.some(leads), { timeoutMs: 30_000, description: "a new leader" });
+    for (const [i, mesh] of survivors.entries()) {
+      const modelId = await waitUntil(() => callVModel(mesh, v, `l${i}`).catch(() => undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        description: `a call by the vmodel via ${mesh.instanceId}`,
+      });
+      expect(modelId).toBe(after);
+    }
+  }, 150_000);
 });
