@@ -13,8 +13,9 @@ export interface MatchScaleOptions {
 
 /**
  * Brings a model to `wanted` copies, one at a time: each round asks for a copy on an instance
- * that holds none yet (the current holders excluded) and waits until it is loaded. Stops early
- * when no further instance can take a copy or a load fails. Resolves with the copies the model
+ * that holds none yet (the current holders excluded) and waits until it is loaded. Stops when
+ * the model has `wanted` copies, when no further instance can take a copy or a load fails, or
+ * after `2 × wanted + 1` rounds. Resolves with the copies the model
  * then has.
  */
 export async function matchScale(
@@ -24,7 +25,10 @@ export async function matchScale(
   options: MatchScaleOptions,
 ): Promise<number> {
   const { ctx, view } = deps;
-  for (let round = 0; round < wanted; round++) {
+  // A round can add nothing when this instance's view of the record lags behind a load that just
+  // finished (the new holder is not excluded yet, so the round finds its copy): a few spare rounds.
+  const rounds = 2 * wanted + 1;
+  for (let round = 0; round < rounds; round++) {
     const record = ctx.registryMirror.get(modelId)?.value;
     if (record === undefined) return 0;
     const have = copyCount(record);
