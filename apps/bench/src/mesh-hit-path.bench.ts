@@ -1,15 +1,20 @@
 import { loadavg } from "node:os";
-import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ExamplePredictor, PredictRequestSchema } from "@modelmesh/proto";
+import { ExamplePredictor } from "@modelmesh/proto";
 import { startExampleRuntime } from "@modelmesh/testkit/example-runtime";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { startBareForwarder } from "./lib/bare-forwarder.js";
-import { type H2loadResult, runH2load } from "./lib/h2load.js";
+import {
+  describeLegRun,
+  framedPredictRequest,
+  type HitLegRun,
+  PREDICT_PATH,
+  runHitLeg,
+} from "./lib/hit-leg.js";
 import { gatewayRunNote, startBenchMesh } from "./lib/mesh-process.js";
 import { startNginxGrpcProxy } from "./lib/nginx.js";
-import { machineNote, processesCpuUs } from "./lib/proc-stats.js";
+import { machineNote } from "./lib/proc-stats.js";
 import { reportResults } from "./lib/report.js";
 
 // The mesh's hit path against two baselines, in one run with one load generator (h2load):
@@ -23,7 +28,7 @@ const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const warmUpS = 1;
 const streamCounts = [16, 64];
-const path = "/mmesh.ExamplePredictor/predict";
+const path = PREDICT_PATH;
 const modelId = "bench-echo";
 
 type Leg = "direct" | "nginx" | "mesh" | "floor";
@@ -34,17 +39,6 @@ const legNames: Record<Leg, string> = {
   mesh: "(c) modelmesh (hit)",
   floor: "(d) bare Node forwarder",
 };
-
-function framedRequest(): Buffer {
-  const message = toBinary(
-    PredictRequestSchema,
-    create(PredictRequestSchema, { modelName: modelId, text: "hello mesh" }),
-  );
-  const body = Buffer.alloc(5 + message.length);
-  body.writeUInt32BE(message.length, 1);
-  body.set(message, 5);
-  return body;
-}
 
 /** One gRPC call through `port`, to prove the leg answers OK (h2load only sees HTTP 200). */
 async function checkLeg(leg: Leg, port: number): Promise<void> {
@@ -94,43 +88,26 @@ const proxyPids = (leg: Leg): number[] =>
         ? [process.pid]
         : [];
 
-interface LegRun {
-  readonly result: H2loadResult;
-  readonly proxyCpuUsPerCall: number;
-  readonly runtimeCpuUsPerCall: number;
-}
-
-const body = framedRequest();
-const runs = new Map<string, LegRun[]>();
+const body = framedPredictRequest(modelId, "hello mesh");
+const runs = new Map<string, HitLegRun[]>();
 for (let round = 0; round < rounds; round++) {
   for (const streams of streamCounts) {
     // Rotate the order each round: direct/nginx/mesh/floor, nginx/mesh/floor/direct, ...
     const order = legs.map((_, i) => legs[(i + round) % legs.length] as Leg);
     for (const leg of order) {
-      const proxyBefore = processesCpuUs(proxyPids(leg));
-      const runtimeBefore = processesCpuUs([runtime.process.pid]);
-      const result = await runH2load({
-        url: `http://127.0.0.1:${ports[leg]}${path}`,
+      const run = await runHitLeg({
+        port: ports[leg],
         body,
         headers: { "mm-model-id": modelId },
         streams,
         durationS,
         warmUpS,
+        proxyPids: proxyPids(leg),
+        runtimePids: [runtime.process.pid],
       });
-      // CPU is read around the whole run, warm-up included, while h2load counts the measured
-      // requests only: estimate the calls of the whole run at the measured rate.
-      const calls = Math.max(1, (result.requests * (durationS + warmUpS)) / durationS);
-      const run: LegRun = {
-        result,
-        proxyCpuUsPerCall: (processesCpuUs(proxyPids(leg)) - proxyBefore) / calls,
-        runtimeCpuUsPerCall: (processesCpuUs([runtime.process.pid]) - runtimeBefore) / calls,
-      };
       const key = `${leg}/${streams}`;
       runs.set(key, [...(runs.get(key) ?? []), run]);
-      console.error(
-        `round ${round + 1}/${rounds} ${leg} m=${streams}: ${Math.round(result.rps)} req/s, ` +
-          `p50 ${Math.round(result.p50Us)} µs, p99 ${Math.round(result.p99Us)} µs, failed ${result.failed}`,
-      );
+      console.error(describeLegRun(`round ${round + 1}/${rounds} ${leg} m=${streams}`, run));
     }
   }
 }

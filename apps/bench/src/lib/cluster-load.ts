@@ -11,14 +11,22 @@ export interface CallSample {
   readonly error?: string;
   /** Name of the member the call went to. */
   readonly member: string;
+  /** The model the answer names (`classification for … by model <id>`), when it names one. */
+  readonly answeredBy?: string;
 }
 
 /** Options for {@link startServiceLoad}. */
 export interface ServiceLoadOptions {
   /** The members calls may go to (read again on every call, so replaced members are picked up). */
   readonly endpoints: () => readonly ClusterInstance[];
-  /** Models to call, in turn. */
+  /** Models to call, in turn (vmodels when `idHeader` is `mm-vmodel-id`). */
   readonly models: readonly string[];
+  /**
+   * Header naming the model of each call. Default `mm-model-id`, where an answer must name the
+   * model called; with `mm-vmodel-id` any model may answer (the vmodel's active one), and
+   * {@link CallSample.answeredBy} says which.
+   */
+  readonly idHeader?: "mm-model-id" | "mm-vmodel-id";
   /** Concurrent callers. */
   readonly concurrency: number;
   /** Per-call deadline. Default 30 000 ms. */
@@ -43,6 +51,11 @@ const errorName = (error: unknown): string =>
     ? `${error.code}:${error.rawMessage.slice(0, 80)}`
     : String(error).slice(0, 80);
 
+/** The model an example-runtime answer names: `classification for <text> by model <id>`. */
+function answeringModel(category: string): string | undefined {
+  return /by model (\S+)$/.exec(category)?.[1];
+}
+
 /**
  * Drives a steady closed-loop load the way clients behind a Kubernetes Service see a set of pods:
  * a poller marks members ready only while their `/ready` answers 200 (every `readinessPeriodMs`,
@@ -58,6 +71,7 @@ export function startServiceLoad(options: ServiceLoadOptions): ServiceLoad {
   let firstCallMs: number | undefined;
   const period = options.readinessPeriodMs ?? 100;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const idHeader = options.idHeader ?? "mm-model-id";
 
   const poll = async () => {
     while (running) {
@@ -85,12 +99,15 @@ export function startServiceLoad(options: ServiceLoadOptions): ServiceLoad {
       const startMs = performance.now();
       firstCallMs ??= startMs;
       let error: string | undefined;
+      let answeredBy: string | undefined;
       try {
         const answer = await member.predictor.predict(
           { text: "load" },
-          { headers: { "mm-model-id": modelId }, timeoutMs },
+          { headers: { [idHeader]: modelId }, timeoutMs },
         );
-        if (!(answer.results[0]?.category ?? "").includes(modelId)) error = "wrong answer";
+        answeredBy = answeringModel(answer.results[0]?.category ?? "");
+        if (idHeader === "mm-model-id" ? answeredBy !== modelId : answeredBy === undefined)
+          error = "wrong answer";
       } catch (e) {
         error = errorName(e);
       }
@@ -99,6 +116,7 @@ export function startServiceLoad(options: ServiceLoadOptions): ServiceLoad {
         latencyMs: performance.now() - startMs,
         member: member.name,
         ...(error === undefined ? {} : { error }),
+        ...(answeredBy === undefined ? {} : { answeredBy }),
       });
     }
   };
