@@ -2,11 +2,38 @@
 # shellcheck shell=bash
 
 PNPM_VERSION=10.34.9
+# The Node the scripts run everything on when the machine's Node is older (Node 20 reached its end
+# of life on 2026-04-30). Keep .nvmrc on the same major.
+NODE_VERSION=24.21.0
+NODE_MAJOR=${NODE_VERSION%%.*}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TURBO_TELEMETRY_DISABLED=1
 export DO_NOT_TRACK=1
 
 log() { printf '\n==> %s\n' "$*" >&2; }
+
+# Puts Node $NODE_MAJOR or newer first on PATH: when the machine's Node is older, installs
+# node@$NODE_VERSION with npm under .tools/ (the registry's `node` package fetches the Linux
+# binary). Exported, so pnpm, turbo, vitest and every process they start (`node`, or
+# `process.execPath` in the tests and benchmarks) run on it. Call it before ensure_pnpm.
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt "$NODE_MAJOR" ]; then
+    local prefix="$REPO_ROOT/.tools/node$NODE_MAJOR"
+    if [ "$("$prefix/node_modules/.bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+      log "installing Node $NODE_VERSION into .tools/node$NODE_MAJOR (this machine has $(node --version 2>/dev/null || echo no Node))"
+      npm install --silent --no-audit --no-fund --prefix "$prefix" "node@$NODE_VERSION" >&2 || return 1
+      if [ "$("$prefix/node_modules/.bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+        echo "node@$NODE_VERSION installed no working binary in $prefix (were its install scripts blocked?)" >&2
+        return 1
+      fi
+    fi
+    export PATH="$prefix/node_modules/.bin:$PATH"
+    hash -r
+  fi
+  log "Node $(node --version) ($(command -v node))"
+}
 
 # Puts pnpm at the pinned version on PATH, installing it under .tools/ when missing,
 # so a machine with only Node and npm works.

@@ -62,13 +62,14 @@ export function mib(bytes: number): string {
 }
 
 /**
- * One line on the machine a benchmark ran on: cores and the 1-minute load average at its start
- * (`loadAtStart`, from `os.loadavg()[0]`) and now, since other work on a shared machine moves
- * latency figures a lot.
+ * One line on the machine a benchmark ran on: cores, the Node version (the benchmark starts the
+ * gateway and runtime processes with its own `process.execPath`, so they run on it too) and the
+ * 1-minute load average at its start (`loadAtStart`, from `os.loadavg()[0]`) and now, since other
+ * work on a shared machine moves latency figures a lot.
  */
 export function machineNote(loadAtStart: number): string {
   return (
-    `Machine: ${availableParallelism()} cores, shared; 1-min load average ${loadAtStart.toFixed(1)} at the ` +
-    `start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`
+    `Machine: ${availableParallelism()} cores, shared; Node ${process.version}; 1-min load average ` +
+    `${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end.`
   );
 }

@@ -55,6 +55,18 @@ async function synced(conn: RawH2): Promise<void> {
   await waitUntil(() => pingAcked(conn), { description: "PING ACK" });
 }
 
+/**
+ * The GOAWAY code for a zero WINDOW_UPDATE on stream 0, which depends on the nghttp2 inside Node
+ * (the gateway runs on the same Node as the tests, `process.execPath`). RFC 9113 §6.9 makes it
+ * PROTOCOL_ERROR, which nghttp2 1.69 (Node 22.23) and 1.70 (Node 24.21) send; 1.61 (Node 20)
+ * reported a session failure, on which Node sent INTERNAL_ERROR (assumed for every release before
+ * 1.69; those between 1.61 and 1.69 were not checked).
+ */
+function zeroWindowUpdateCode(): number {
+  const [major = 0, minor = 0] = (process.versions.nghttp2 ?? "").split(".").map(Number);
+  return major === 1 && minor < 69 ? H2Error.INTERNAL_ERROR : H2Error.PROTOCOL_ERROR;
+}
+
 // Where a reset lands cannot be observed once the last bytes are partial frames: give the
 // server a moment to read them before the RST discards what is unread.
 const letServerRead = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -256,11 +268,10 @@ describe("malformed frames", () => {
       frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(5)),
       H2Error.FRAME_SIZE_ERROR,
     ],
-    // nghttp2 reports this one as a session failure; Node then sends INTERNAL_ERROR.
     [
       "a zero WINDOW_UPDATE on stream 0",
       frame(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(4)),
-      H2Error.INTERNAL_ERROR,
+      zeroWindowUpdateCode(),
     ],
     // Indexed field 0x7f+: no such entry in the static or dynamic table.
     [
