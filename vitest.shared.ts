@@ -44,3 +44,10 @@ export function projectConfig(options: ProjectConfigOptions): ViteUserConfig {
  * timing assertions fail; they run alone, after every other file, instead.
  */
 export const GATEWAY_SOAK_TESTS: readonly string[] = ["test/hostile/relay-memory.test.ts"];
+
+/**
+ * Gateway test files that build the container image's contents (`scripts/image-contents`: tsc
+ * over every package, then `pnpm deploy`), which keeps both cores busy for about a minute. Beside
+ * the cluster tests that starves their timing; they run in a group of their own after the soaks.
+ */
+export const GATEWAY_IMAGE_TESTS: readonly string[] = ["test/image/image-contents.test.ts"];
