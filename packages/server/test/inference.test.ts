@@ -2,7 +2,7 @@ import { createServer as createHttp1Server, request as http1Request } from "node
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { modelRecordCodec } from "@modelmesh/core";
 import {
   ModelStatusInfo_ModelStatus,
@@ -12,22 +12,13 @@ import {
 } from "@modelmesh/proto";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
+import { failure, type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
 import { frame, rawGrpcCall } from "./raw-grpc.js";
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
 function predictFrame(text: string): Buffer {
   return frame(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text })));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("inference through the mesh", () => {

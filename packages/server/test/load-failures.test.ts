@@ -1,18 +1,9 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { modelRecordCodec } from "@modelmesh/core";
 import { ModelStatusInfo_ModelStatus as Status } from "@modelmesh/proto";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
+import { failure, type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
 
 describe("load failures and their expiry", () => {
   let h: MeshHarness;

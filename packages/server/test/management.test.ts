@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { modelRecordCodec } from "@modelmesh/core";
 import {
   GetStatusRequestSchema,
@@ -11,19 +11,10 @@ import {
 } from "@modelmesh/proto";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
+import { failure, type MeshHarness, modelHeaders, startMesh } from "./mesh-harness.js";
 import { frame, rawGrpcCall } from "./raw-grpc.js";
 
 const HOUR_MS = 3_600_000;
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("mmesh.ModelMesh management API", () => {
   let h: MeshHarness;

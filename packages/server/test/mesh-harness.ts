@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type Client, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createMeshStore, createStoreLayout, type MeshStore } from "@modelmesh/core";
 import { ExamplePredictor, ModelMesh as ModelMeshService } from "@modelmesh/proto";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
@@ -108,4 +108,14 @@ export async function startMesh(options: MeshHarnessOptions = {}): Promise<MeshH
 /** Headers naming the model of an inference call. */
 export function modelHeaders(modelId: string): Record<string, string> {
   return { "mm-model-id": modelId };
+}
+
+/** The error a call failed with; throws when the call succeeded. */
+export async function failure(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error("expected the call to fail");
 }

@@ -1,16 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { noExtraFields, vmodelRecordCodec } from "@modelmesh/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MeshHarness, startMesh } from "./mesh-harness.js";
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
+import { failure, type MeshHarness, startMesh } from "./mesh-harness.js";
 
 // Calls by vmodel whose model is missing: the mesh reads the vmodel from the store once more and
 // retries with its target; when that is missing too, INTERNAL names both.
