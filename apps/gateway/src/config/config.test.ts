@@ -71,6 +71,15 @@ describe("loadConfig()", () => {
     expect(ok(env).identity.instanceId).toBe(id);
   });
 
+  it.each([
+    [{ MM_LOCATION: "10.0.0.7", WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.7"],
+    [{ WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.8"],
+    [{ MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.1.0.3"],
+    [{ WKUBE_POD_IPADDR: "10.1.0.4" }, "10.1.0.4"],
+  ])("takes the location from %j", (env, location) => {
+    expect(ok(env).identity.location).toBe(location);
+  });
+
   it("reports every problem at once", () => {
     const found = errors(
       {

@@ -82,7 +82,15 @@ export function readIdentitySection(
       r.read({ env: "SERVICE_VERSION", description: "version string of this build" }, text),
     ),
     location:
-      r.read({ env: "MM_LOCATION", description: "node address (default: the advertise address)" }, text) ??
+      r.read(
+        {
+          env: "MM_LOCATION",
+          description: "node address (default: WKUBE_NODE_IP, else the advertise address)",
+        },
+        text,
+      ) ??
+      // The original's start script set the location to the Kubernetes node's IP when given one.
+      r.read({ env: "WKUBE_NODE_IP", description: "Kubernetes node IP (default MM_LOCATION)" }, text) ??
       advertiseAddress ??
       fallbackAddress,
     advertiseAddress: advertiseAddress ?? fallbackAddress,
