@@ -14,6 +14,7 @@ import { registerLegacyAliases } from "./legacy-aliases.js";
 import { deleteRegistration, writeRegistration } from "./register-model.js";
 import { checkModelId, checkModelInfo } from "./request-limits.js";
 import { readSetVModelRequest, requireVModelId } from "./set-vmodel-request.js";
+import { describeState, GET_STATE_ID, LOG_STATE_ID } from "./state-dump.js";
 import { toStatusInfo, toVModelStatusInfo } from "./status-info.js";
 import { storeBudget } from "./store-budget.js";
 
@@ -110,6 +111,13 @@ export function createModelMeshService(options: ModelMeshServiceOptions): Servic
         ready();
         requireModelId(req.modelId);
         checkModelId(req.modelId);
+        // Two reserved ids ask for a dump of this instance's state (docs/troubleshooting.md).
+        if (req.modelId === GET_STATE_ID) {
+          return toStatusInfo({ status: "UNKNOWN", errors: describeState(ctx), copies: [] });
+        }
+        if (req.modelId === LOG_STATE_ID) {
+          for (const line of describeState(ctx)) ctx.logger.info({}, line);
+        }
         return toStatusInfo(await modelStatus(ctx, view, req.modelId));
       }),
     ensureLoaded: (req, context) =>
