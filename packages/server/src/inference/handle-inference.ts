@@ -96,7 +96,11 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       options.maxMessageBytes,
       options.streamLimits.requestBodyTimeoutMs,
     );
-    requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body);
+    requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body, options.maxMessageBytes);
+    const encoding = {
+      encoding: req.headers["grpc-encoding"] as string | undefined,
+      maxMessageBytes: options.maxMessageBytes,
+    };
     if (requested.ids.length > 1) {
       const ids = requested.isVModel
         ? await Promise.all(requested.ids.map((id) => resolveVModel(options.vmodels, id)))
@@ -109,6 +113,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
         headers: req.headers,
         body,
         injectionPath,
+        encoding,
         balanced: requested.balanced,
         deadlineMs,
         signal: controller.signal,
@@ -122,7 +127,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
         modelId,
         path,
         headers: req.headers,
-        body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body,
+        body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId, encoding) : body,
         balanced: (requested as RequestedModels).balanced,
         deadlineMs,
         signal: controller.signal,

@@ -1,17 +1,27 @@
 import { spliceField } from "@modelmesh/core";
+import { plainMessage, uncompressedFrame, wholeFrame } from "./request-message.js";
+
+/** How the request's message is encoded: its `grpc-encoding` and the message size limit. */
+export interface MessageEncoding {
+  readonly encoding: string | undefined;
+  readonly maxMessageBytes: number;
+}
 
 /**
- * Writes the concrete model id into the request message at the runtime's `idInjectionPath`
- * (§2.6.3), re-framing the single length-prefixed message. Compressed messages are passed on
- * unchanged (their bytes cannot be spliced).
+ * Writes the concrete model id into the request message at the runtime's `idInjectionPath`,
+ * re-framing the single length-prefixed message. A gzip or deflate
+ * compressed message is inflated first and, when the id changes it, sent on uncompressed (flag 0,
+ * which gRPC allows whatever `grpc-encoding` says); other compressions pass unchanged.
  */
-export function injectModelId(frames: readonly Buffer[], path: readonly number[], modelId: string): Buffer[] {
-  const body = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
-  if (body.length < 5 || body[0] !== 0) return [body];
-  const message = body.subarray(5, 5 + body.readUInt32BE(1));
+export function injectModelId(
+  frames: readonly Buffer[],
+  path: readonly number[],
+  modelId: string,
+  encoding: MessageEncoding,
+): Buffer[] {
+  const frame = wholeFrame(frames);
+  const message = plainMessage(frame, encoding.encoding, encoding.maxMessageBytes);
+  if (message === undefined) return [frame];
   const spliced = spliceField(message, path, modelId);
-  if (spliced === message) return [body];
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt32BE(spliced.length, 1);
-  return [prefix, Buffer.from(spliced.buffer, spliced.byteOffset, spliced.byteLength)];
+  return spliced === message ? [frame] : uncompressedFrame(spliced);
 }

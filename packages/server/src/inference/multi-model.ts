@@ -11,7 +11,7 @@ import type { CollectedResponse } from "@modelmesh/runtime-client";
 import type { MeshContext } from "../mesh-context.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { clientResponseHeaders, endWithTrailers } from "./grpc-response.js";
-import { injectModelId } from "./id-injection.js";
+import { injectModelId, type MessageEncoding } from "./id-injection.js";
 import { routeInference } from "./inference-route.js";
 import { collectCall } from "./relay-call.js";
 
@@ -26,6 +26,8 @@ export interface MultiModelCall {
   readonly body: readonly Buffer[];
   /** The runtime's id injection path for this method (empty: none). */
   readonly injectionPath: readonly number[];
+  /** The request message's compression, for the id injection. */
+  readonly encoding: MessageEncoding;
   readonly balanced: boolean;
   readonly deadlineMs: number | undefined;
   readonly signal: AbortSignal;
@@ -75,7 +77,9 @@ async function callEach(
           path: call.path,
           headers: call.headers,
           body:
-            call.injectionPath.length > 0 ? injectModelId(call.body, call.injectionPath, modelId) : call.body,
+            call.injectionPath.length > 0
+              ? injectModelId(call.body, call.injectionPath, modelId, call.encoding)
+              : call.body,
           balanced: call.balanced,
           deadlineMs: call.deadlineMs,
           signal: controller.signal,

@@ -1,12 +1,14 @@
 import type { Http2ServerRequest } from "node:http2";
 import { extractField, MeshError } from "@modelmesh/core";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
+import type { MessageEncoding } from "./id-injection.js";
 import {
   checkRequestedIds,
   headerValuesFromRaw,
   type RequestedModels,
   readRequestedModels,
 } from "./model-id-headers.js";
+import { plainMessage, wholeFrame } from "./request-message.js";
 
 /** The dataplane rule of one method: its config (if any), or a refusal. */
 export function dataplaneRule(
@@ -20,11 +22,17 @@ export function dataplaneRule(
   return rpc;
 }
 
-/** The string at `path` in the request's single message; undefined when absent or compressed. */
-function extractFromBody(body: readonly Buffer[], path: readonly number[]): string | undefined {
-  const frame = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body);
-  if (frame.length < 5 || frame[0] !== 0) return undefined;
-  return extractField(frame.subarray(5, 5 + frame.readUInt32BE(1)), path);
+/**
+ * The string at `path` in the request's single message (inflated first when gzip or deflate
+ * compressed); undefined when absent or compressed another way.
+ */
+function extractFromBody(
+  body: readonly Buffer[],
+  path: readonly number[],
+  encoding: MessageEncoding,
+): string | undefined {
+  const message = plainMessage(wholeFrame(body), encoding.encoding, encoding.maxMessageBytes);
+  return message === undefined ? undefined : extractField(message, path);
 }
 
 /**
@@ -35,9 +43,11 @@ export function modelsFromBody(
   req: Http2ServerRequest,
   rpc: DataplaneRpcConfig,
   body: readonly Buffer[],
+  maxMessageBytes: number,
 ): RequestedModels {
   const headers = headerValuesFromRaw(req.rawHeaders);
-  const id = extractFromBody(body, rpc.idExtractionPath);
+  const encoding = { encoding: req.headers["grpc-encoding"] as string | undefined, maxMessageBytes };
+  const id = extractFromBody(body, rpc.idExtractionPath, encoding);
   if (id === undefined || id === "") return readRequestedModels(headers);
   checkRequestedIds([id], rpc.vModelId, "model id in the request body");
   return {
