@@ -31,6 +31,7 @@ import { VanishedPeers } from "./routing/vanished-peers.js";
 import { registerKServeServerCalls } from "./service/kserve-server-service.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
+import { refuseLiveDuplicate } from "./startup/duplicate-instance.js";
 import { meshStaticDeps } from "./startup/mesh-static-deps.js";
 import { runStaticRegistration } from "./startup/static-models.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
@@ -268,6 +269,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready, tables.vmodelsMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
+        await refuseLiveDuplicate(ctx);
         await peerService?.listen(
           view,
           () => state.started,
