@@ -16,7 +16,16 @@ export interface ReaperPass {
   readonly missing: readonly string[];
   /** Registrations (copies and failure records) removed, as `modelId@instanceId`. */
   readonly pruned: readonly string[];
+  /** Models whose "never" last-used time was set to {@link REPAIRED_LAST_USED_AGE_MS} ago. */
+  readonly repaired: readonly string[];
 }
+
+/**
+ * How far back a repaired last-used time is set: a record whose `lu` is Java's `Long.MAX_VALUE`
+ * (older versions wrote it) would otherwise be the most recently used model forever and never
+ * be evicted; three hours back puts it among the models not used lately, as the original did.
+ */
+export const REPAIRED_LAST_USED_AGE_MS = 3 * 3_600_000;
 
 /**
  * The leader's reaper (§9.2 step 1): registry entries are not bound to a lease, so copies and
@@ -24,7 +33,8 @@ export interface ReaperPass {
  * registration older than `assumeInstanceGoneAfterMs` whose instance has no record (confirmed by
  * a linearizable read) marks the instance "missing since now"; once missing for longer than
  * `assumeInstanceGoneAfterMs`, its entries are removed with compare-and-set. An instance that
- * reappears is forgotten. Call {@link Reaper.reset} when leadership is lost.
+ * reappears is forgotten. A record whose last-used time is "never" (Java's `Long.MAX_VALUE`) is
+ * repaired to {@link REPAIRED_LAST_USED_AGE_MS} ago. Call {@link Reaper.reset} when leadership is lost.
  */
 export class Reaper {
   readonly #ctx: ReaperContext;
@@ -47,6 +57,7 @@ export class Reaper {
     const confirmed = new Map<string, boolean>();
     const missing = new Set<string>();
     const pruned: string[] = [];
+    const repaired: string[] = [];
     let errors = 0;
     const isAbsent = async (instanceId: string): Promise<boolean> => {
       if (ctx.instancesMirror.get(instanceId) !== undefined) return false;
@@ -61,6 +72,9 @@ export class Reaper {
       const record = versioned.value;
       const gone: string[] = [];
       try {
+        if (record.lastUsedMs >= Number.MAX_SAFE_INTEGER && (await this.#repairLastUsed(modelId))) {
+          repaired.push(modelId);
+        }
         for (const [instanceId, sinceMs] of registrations(record)) {
           if (nowMs - sinceMs <= goneAfterMs || !(await isAbsent(instanceId))) continue;
           missing.add(instanceId);
@@ -82,7 +96,24 @@ export class Reaper {
       if (!missing.has(instanceId)) this.#missingSince.delete(instanceId);
     }
     if (pruned.length > 0) ctx.logger.info({ pruned }, "reaper pruned registrations of gone instances");
-    return { missing: [...missing], pruned };
+    if (repaired.length > 0) ctx.logger.info({ repaired }, "reaper repaired last-used times set to never");
+    return { missing: [...missing], pruned, repaired };
+  }
+
+  /** Sets a "never" last-used time to three hours ago; false when another write got there first. */
+  async #repairLastUsed(modelId: string): Promise<boolean> {
+    const ctx = this.#ctx;
+    const lastUsedMs = ctx.clock.nowMs() - REPAIRED_LAST_USED_AGE_MS;
+    let changed = false;
+    await ctx.registry.update(
+      modelId,
+      (current) => {
+        changed = current !== undefined && current.value.lastUsedMs >= Number.MAX_SAFE_INTEGER;
+        return changed && current !== undefined ? { put: { ...current.value, lastUsedMs } } : undefined;
+      },
+      { start: { current: ctx.registryMirror.get(modelId) } },
+    );
+    return changed;
   }
 
   async #prune(modelId: string, instanceIds: readonly string[]): Promise<void> {

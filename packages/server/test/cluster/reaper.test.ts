@@ -12,13 +12,20 @@ import {
   type MeshStore,
   modelRecordCodec,
   noopLogger,
+  tableKey,
 } from "@modelmesh/core";
 import { openEmbeddedStore } from "@modelmesh/store-embedded";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Reaper, type ReaperContext } from "../../src/cluster/reaper.js";
 import { resolveTimings } from "../../src/options/timings.js";
 
 const MIN = 60_000;
+
+/** Polls until the mirrors caught up with a write (they follow the store's watch). */
+async function waitForMirror(done: () => boolean): Promise<void> {
+  await waitUntil(done, { timeoutMs: 5000, description: "the mirror to see the write" });
+}
 
 const liveRecord: InstanceRecord = {
   startTimeMs: 0,
@@ -97,5 +104,21 @@ describe("Reaper (manual clock, real embedded store)", () => {
     // "fresh" (22 min old now, no record) started its 10 minutes with the previous pass.
     expect([...(await reaper.runOnce()).pruned].sort()).toEqual(["m@back", "m@fresh"]);
     expect(Object.keys((await ctx.registry.get("m"))?.value.instanceIds ?? {})).toEqual(["live"]);
+  });
+
+  it("repairs a last-used time of never (Java's Long.MAX_VALUE) to three hours ago", async () => {
+    // Written as an older version did, straight into the store as JSON text.
+    const raw = '{"type":"t","lu":9223372036854775807,"instanceIds":{}}';
+    const key = tableKey(store.layout, "registry", "never-used");
+    await store.kv.putIfRevision({ key, value: raw, expectedRevision: 0 });
+    await waitForMirror(() => ctx.registryMirror.get("never-used") !== undefined);
+    expect(ctx.registryMirror.get("never-used")?.value.lastUsedMs).toBe(Number.MAX_SAFE_INTEGER);
+    const pass = await new Reaper(ctx).runOnce();
+    expect(pass.repaired).toEqual(["never-used"]);
+    expect((await ctx.registry.get("never-used"))?.value.lastUsedMs).toBe(clock.nowMs() - 3 * 60 * MIN);
+    await waitForMirror(
+      () => ctx.registryMirror.get("never-used")?.value.lastUsedMs !== Number.MAX_SAFE_INTEGER,
+    );
+    expect((await new Reaper(ctx).runOnce()).repaired).toEqual([]);
   });
 });
