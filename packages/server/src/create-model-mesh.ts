@@ -75,7 +75,13 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
       instanceId: identity.instanceId,
     }),
     runtime,
-    timings: resolveTimings(options.timings, parameters.loadTimeoutMs),
+    timings: resolveTimings(
+      // In read-only mode the reaper's first pass comes after 1 min instead of 2, as in the original.
+      options.readOnly === true && options.timings?.reaperFirstRunMs === undefined
+        ? { ...options.timings, reaperFirstRunMs: 60_000 }
+        : options.timings,
+      parameters.loadTimeoutMs,
+    ),
     registry,
     registryMirror: registry.mirror(),
     instances,
@@ -95,6 +101,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     modelRates: new ModelRates(),
     evictionListeners: new Set(),
     logEachInvoke: options.logEachInvoke === true,
+    readOnly: options.readOnly === true,
     bootstrap: new BootstrapClearance({
       enabled: options.bootstrapClearance?.enabled ?? true,
       periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,
@@ -266,6 +273,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     },
     start() {
       startPromise ??= (async () => {
+        if (ctx.readOnly) ctx.logger.warn({}, "RUNNING IN READ-ONLY KV-STORE MODE");
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready, tables.vmodelsMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
@@ -286,7 +294,11 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         ctx.logger.info({ capacityUnits: ctx.cache.stats().capacityUnits }, "mesh instance started");
         // Once calls are accepted, as the original (after joining the leader election); the
         // instance is not ready before its static models are registered and loaded.
-        await runStaticRegistration(options.staticModels ?? [], staticDeps);
+        if (ctx.readOnly && (options.staticModels?.length ?? 0) > 0) {
+          ctx.logger.warn({}, "read-only mode: the static model registrations are skipped");
+        } else {
+          await runStaticRegistration(options.staticModels ?? [], staticDeps);
+        }
         state.staticRegistered = true;
       })();
       return startPromise;

@@ -41,6 +41,12 @@ export interface MeshContext {
   readonly logger: Logger;
   /** `MM_LOG_EACH_INVOKE`: each runtime invocation is logged at info (else at debug). */
   readonly logEachInvoke: boolean;
+  /**
+   * `KV_READ_ONLY`: read-only migration mode. No new registrations, deletions or vmodel changes,
+   * no registry pruning, vmodel transitions or static registration; copies on instances missing
+   * from this store's instance table are ignored (docs/migrating-stores.md).
+   */
+  readonly readOnly: boolean;
   readonly runtime: RuntimeConnection;
   readonly timings: ResolvedTimings;
   readonly registry: KvTable<ModelRecord>;

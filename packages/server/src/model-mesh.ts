@@ -93,6 +93,8 @@ export interface ModelMeshOptions {
   readonly multiModelParallelism?: number;
   /** `MM_LOG_EACH_INVOKE`: log each runtime invocation at info instead of debug (§10.3). */
   readonly logEachInvoke?: boolean;
+  /** `KV_READ_ONLY`: read-only migration mode (see `MeshContext.readOnly`). Default false. */
+  readonly readOnly?: boolean;
   /**
    * `MM_LOG_REQUEST_HEADERS`: lower-case request header → log field; the values of those headers are
    * added to the log lines of that inference call (§10.3).

@@ -46,6 +46,7 @@ export function meshOptions(
     },
     multiModelParallelism: behaviour.multiParallelism,
     logEachInvoke: behaviour.logEachInvocation,
+    ...(config.store.readOnly ? { readOnly: true } : {}),
     ...(Object.keys(behaviour.logRequestHeaders).length === 0
       ? {}
       : { logRequestHeaders: behaviour.logRequestHeaders }),

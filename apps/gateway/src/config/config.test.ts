@@ -71,6 +71,12 @@ describe("loadConfig()", () => {
     expect(ok(env).identity.instanceId).toBe(id);
   });
 
+  it("reads KV_READ_ONLY (read-only migration mode), off by default", () => {
+    expect(ok({}).store.readOnly).toBe(false);
+    expect(ok({ KV_READ_ONLY: "true" }).store.readOnly).toBe(true);
+    expect(ok({ KV_READ_ONLY: "TRUE" }).store.readOnly).toBe(true);
+  });
+
   it.each([
     [{ MM_LOCATION: "10.0.0.7", WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.7"],
     [{ WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.8"],
@@ -142,7 +148,7 @@ describe("loadConfig()", () => {
     expect(errors({ KV_STORE: "zookeeper:x:2181" })).toContain(
       "KV_STORE: ZooKeeper is not supported; use etcd:<endpoints>",
     );
-    expect(errors({ KV_READ_ONLY: "true" })[0]).toMatch(/read-only/);
+    expect(errors({ KV_READ_ONLY: "yes" })).toEqual(['KV_READ_ONLY="yes": must be true or false']);
   });
 
   it("reads the dataplane config from a file and validates it", () => {

@@ -119,9 +119,6 @@ export function loadConfig(input: {
   for (const name of notYetSupported) {
     if (input.env[name]) r.warnings.push(`${name} is not supported by this version yet and is ignored`);
   }
-  if (input.env.KV_READ_ONLY && input.env.KV_READ_ONLY.toLowerCase() !== "false") {
-    r.fail("KV_READ_ONLY: read-only migration mode is not supported by this version");
-  }
   const config = {
     identity,
     store,

@@ -7,7 +7,14 @@ const MAX_STORE_ERRORS = 3;
 /** The parts of the mesh context the reaper reads and writes. */
 export type ReaperContext = Pick<
   MeshContext,
-  "registry" | "registryMirror" | "instances" | "instancesMirror" | "clock" | "timings" | "logger"
+  | "registry"
+  | "registryMirror"
+  | "instances"
+  | "instancesMirror"
+  | "clock"
+  | "timings"
+  | "logger"
+  | "readOnly"
 >;
 
 /** What one reaper pass did. */
@@ -52,6 +59,8 @@ export class Reaper {
   /** One pass over the registry mirror. */
   async runOnce(): Promise<ReaperPass> {
     const ctx = this.#ctx;
+    // Read-only mode never prunes or repairs the registry (another store is the source).
+    if (ctx.readOnly) return { missing: [], pruned: [], repaired: [] };
     const goneAfterMs = ctx.timings.assumeInstanceGoneAfterMs;
     const nowMs = ctx.clock.nowMs();
     const confirmed = new Map<string, boolean>();

@@ -70,6 +70,7 @@ export function createRoutingView(
       return table;
     },
     freshSelfRecord: freshSelf,
+    readOnly: ctx.readOnly,
     cache: {
       get(id): LocalCopyView | undefined {
         const entry = ctx.cache.peek(id);

@@ -6,6 +6,7 @@ import {
   updateLastUsed,
 } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
+import { refuseInReadOnlyMode } from "./read-only.js";
 
 const HOUR_MS = 3_600_000;
 
@@ -56,12 +57,19 @@ export async function writeRegistration(
   const lastUsedMs = initialLastUsedMs(registration, now);
   let conflict = false;
   let created = false;
+  let refused = false;
   await ctx.registry.update(
     registration.modelId,
     (current) => {
       conflict = false;
       created = false;
+      refused = false;
       if (current === undefined) {
+        // Read-only mode registers no new model (an identical existing one is fine).
+        if (ctx.readOnly) {
+          refused = true;
+          return undefined;
+        }
         created = true;
         return {
           put: createModelRecord({
@@ -83,6 +91,7 @@ export async function writeRegistration(
     },
     { start: { current: ctx.registryMirror.get(registration.modelId) }, ...call, clock: ctx.clock },
   );
+  if (refused) refuseInReadOnlyMode(ctx, "model", `registerModel for ${registration.modelId}`);
   if (conflict) throw new MeshError("ALREADY_EXISTS", "Model already exists with different attribute values");
   return { created, lastUsedMs };
 }
@@ -98,13 +107,19 @@ export async function deleteRegistration(
   call: StoreCallOptions = {},
 ): Promise<void> {
   let referenced = false;
+  let refused = false;
   await ctx.registry.update(
     modelId,
     (current) => {
       referenced = false;
+      refused = false;
       if (current === undefined) return undefined;
       if (current.value.refs > 0) {
         referenced = true;
+        return undefined;
+      }
+      if (ctx.readOnly) {
+        refused = true;
         return undefined;
       }
       return { delete: true };
@@ -112,4 +127,5 @@ export async function deleteRegistration(
     { start: { current: ctx.registryMirror.get(modelId) }, ...call, clock: ctx.clock },
   );
   if (referenced) throw new MeshError("FAILED_PRECONDITION", `Model ${modelId} has referents`);
+  if (refused) refuseInReadOnlyMode(ctx, "model", `unregisterModel for ${modelId}`);
 }

@@ -1,4 +1,5 @@
 import { MeshError, planDeleteVModel, type StoreCallOptions } from "@modelmesh/core";
+import { refuseInReadOnlyMode } from "../service/read-only.js";
 import { commitVModel, modelValues, readModels, readRecord } from "./records.js";
 import type { VModelDeps } from "./vmodel-deps.js";
 
@@ -22,6 +23,7 @@ export async function deleteVModel(
     const current = await readRecord(tables.vmodelsMirror, tables.vmodels, vModelId, strong, call);
     if (current === undefined) return;
     if (owner !== undefined && current.value.owner !== owner) return;
+    refuseInReadOnlyMode(ctx, "vmodel", `deleteVModel for ${vModelId}`);
     const vmodel = current.value;
     const models = await readModels(ctx, [vmodel.activeModelId, vmodel.targetModelId], strong, call);
     const plan = planDeleteVModel(vmodel, modelValues(models));

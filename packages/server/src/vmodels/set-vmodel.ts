@@ -12,6 +12,7 @@ import {
   type VModelRecord,
 } from "@modelmesh/core";
 import { ensureLoaded, modelStatus } from "../routing/status-route.js";
+import { refuseInReadOnlyMode } from "../service/read-only.js";
 import { commitVModel, modelValues, readModels, readRecord } from "./records.js";
 import { matchScale } from "./scale-match.js";
 import { storeDeadline } from "./store-deadline.js";
@@ -79,6 +80,7 @@ async function commitRequest(
       ...(deps.defaultOwner === undefined ? {} : { defaultOwner: deps.defaultOwner }),
     });
     if (!plan.write) return plan;
+    refuseInReadOnlyMode(ctx, "vmodel", `${plan.createdVModel ? "add" : "update"} of vmodel ${id}`);
     const committed = await commitVModel(
       ctx,
       tables,

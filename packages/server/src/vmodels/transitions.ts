@@ -51,6 +51,8 @@ export class VModelTransitions {
   /** Follows the vmodel and registry mirrors. */
   start(): void {
     const { ctx, tables } = this.#deps;
+    // Read-only mode carries out no transitions (the store is being migrated).
+    if (ctx.readOnly) return;
     this.#unsubscribe.push(
       tables.vmodelsMirror.subscribe((event) => {
         if (event.type === "added" || event.type === "updated") this.process(event.id);
@@ -64,7 +66,7 @@ export class VModelTransitions {
 
   /** Looks at every vmodel (leadership gained, leader pass). */
   processAll(): void {
-    if (!this.#isLeader()) return;
+    if (!this.#isLeader() || this.#deps.ctx.readOnly) return;
     this.#stuck.clear();
     for (const [id] of this.#deps.tables.vmodelsMirror.entries()) this.process(id);
   }

@@ -64,6 +64,7 @@ describe("Reaper (manual clock, real embedded store)", () => {
       clock,
       timings: resolveTimings({}, 90_000),
       logger: noopLogger,
+      readOnly: false,
     };
     await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready]);
   });
@@ -120,5 +121,18 @@ describe("Reaper (manual clock, real embedded store)", () => {
       () => ctx.registryMirror.get("never-used")?.value.lastUsedMs !== Number.MAX_SAFE_INTEGER,
     );
     expect((await new Reaper(ctx).runOnce()).repaired).toEqual([]);
+  });
+
+  it("prunes and repairs nothing in read-only mode", async () => {
+    const now = clock.nowMs();
+    await ctx.registry.create(
+      "ro-model",
+      addCopy(createModelRecord({ type: "t", lastUsedMs: now }), "ro-gone", now - 60 * MIN),
+    );
+    const readOnly = new Reaper({ ...ctx, readOnly: true });
+    expect(await readOnly.runOnce()).toEqual({ missing: [], pruned: [], repaired: [] });
+    clock.advance(11 * MIN);
+    expect(await readOnly.runOnce()).toEqual({ missing: [], pruned: [], repaired: [] });
+    expect(Object.keys((await ctx.registry.get("ro-model"))?.value.instanceIds ?? {})).toEqual(["ro-gone"]);
   });
 });

@@ -1,5 +1,5 @@
 import { type EtcdConnectionConfig, parseEtcdKvStore } from "@modelmesh/store-etcd";
-import { integer, text } from "../parsers.js";
+import { boolean, integer, text } from "../parsers.js";
 import type { ConfigReader } from "../reader.js";
 
 /** Which KV store holds the mesh's shared state. */
@@ -33,6 +33,8 @@ export interface StoreSection {
   readonly keepaliveTimeMs: number;
   /** `MM_KV_KEEPALIVE_TIMEOUT_MS`: an unanswered PING closes the etcd connection after this long. */
   readonly keepaliveTimeoutMs: number;
+  /** `KV_READ_ONLY`: read-only migration mode (docs/migrating-stores.md). */
+  readonly readOnly: boolean;
 }
 
 const prefix = (raw: string) =>
@@ -100,7 +102,17 @@ export function readStoreSection(r: ConfigReader): StoreSection {
     },
     integer(100, 600_000),
   );
+  const readOnly = r.read(
+    {
+      env: "KV_READ_ONLY",
+      description:
+        "read-only migration mode: no new registrations or deletions, no vmodel changes, no registry pruning",
+      default: false,
+    },
+    boolean,
+  );
   return {
+    readOnly,
     store: parseKvStore(r, kvStore, dataDir),
     kvPrefix,
     sessionTtlMs,
