@@ -91,6 +91,13 @@ export type {
   ReadonlySetLike,
 } from "./placement/types.js";
 export {
+  FRESH_SET_MS,
+  REPLACEMENT_EXPIRY_MS,
+  REPLICA_SET_PREFIX_LENGTH,
+  UPGRADE_WINDOW_MS,
+  UpgradeTracker,
+} from "./placement/upgrade-tracker.js";
+export {
   formatCacheHitExcludes,
   formatCacheMissExcludes,
   formatHopType,

@@ -8,6 +8,7 @@ import {
 } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
 import type { PeerLink } from "../peer-wiring/peer-link.js";
+import { followUpgrades } from "./upgrade-feed.js";
 
 /** Local invocation statistics the copy picker reads for this instance (§2.4). */
 export interface LocalInvokeStats {
@@ -41,6 +42,7 @@ export function createRoutingView(
   peers?: PeerLink,
 ): RoutingView {
   const stats: LocalInvokeStats = { inFlight: 0, lastInvokeMs: 0 };
+  const upgrades = followUpgrades(ctx);
   const buildTable = (): InstanceTable => {
     // Peers that vanished in a store outage count with their last records (vanished-peers.ts).
     const records = new Map<string, InstanceRecord>(ctx.vanishedPeers.current());
@@ -70,6 +72,7 @@ export function createRoutingView(
       return table;
     },
     freshSelfRecord: freshSelf,
+    replacedReplicaSets: upgrades.tracker.replacedReplicaSets,
     readOnly: ctx.readOnly,
     cache: {
       get(id): LocalCopyView | undefined {
@@ -96,7 +99,11 @@ export function createRoutingView(
     ...(peers === undefined ? {} : { peers }),
     invalidate() {
       table = undefined;
+      upgrades.catchUp();
     },
-    close: unsubscribe,
+    close() {
+      unsubscribe();
+      upgrades.close();
+    },
   };
 }
