@@ -10,15 +10,17 @@ export interface PayloadQueueOptions {
   /** Handles one payload; a rejection is logged and the worker goes on. */
   readonly handle: (payload: Payload) => Promise<void>;
   readonly logger: Logger;
-  /** How often drops are reported in one warn line, ms. Default 60 000. */
+  /** Drops are reported in one warn line at most this often, ms. Default 60 000. */
   readonly dropLogIntervalMs?: number;
+  /** Milliseconds clock for the drop reports. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /**
  * A bounded queue between inference calls and payload processors. `offer` never waits and never
- * throws: when `capacity` payloads are already waiting the payload is dropped and counted, and
- * the drops are reported in one warn line per interval. Up to `workers` payloads are processed
- * at once.
+ * throws: when `capacity` payloads are already waiting the payload is dropped and counted. The
+ * first drop is reported at once, later ones in one warn line per interval (and at close). Up to
+ * `workers` payloads are processed at once.
  */
 export class PayloadQueue {
   readonly #options: PayloadQueueOptions;
@@ -28,12 +30,17 @@ export class PayloadQueue {
   #dropped = 0;
   #droppedSinceLog = 0;
   #closed = false;
+  #lastReportMs = Number.NEGATIVE_INFINITY;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
   #idle: (() => void) | undefined;
 
   constructor(options: PayloadQueueOptions) {
     this.#options = options;
-    this.#timer = setInterval(() => this.#reportDrops(), options.dropLogIntervalMs ?? 60_000);
+    this.#intervalMs = options.dropLogIntervalMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+    this.#timer = setInterval(() => this.#reportDrops(), this.#intervalMs);
     this.#timer.unref();
   }
 
@@ -52,6 +59,7 @@ export class PayloadQueue {
     if (this.#closed || this.#waiting.length - this.#head >= this.#options.capacity) {
       this.#dropped++;
       this.#droppedSinceLog++;
+      if (this.#now() - this.#lastReportMs >= this.#intervalMs) this.#reportDrops();
       return false;
     }
     this.#waiting.push(payload);
@@ -111,6 +119,7 @@ export class PayloadQueue {
 
   #reportDrops(): void {
     if (this.#droppedSinceLog === 0) return;
+    this.#lastReportMs = this.#now();
     this.#options.logger.warn(
       { dropped: this.#droppedSinceLog, droppedTotal: this.#dropped, capacity: this.#options.capacity },
       `${this.#droppedSinceLog} payloads were dropped because the payload queue (capacity ${this.#options.capacity}) was full`,
