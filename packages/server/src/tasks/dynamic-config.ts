@@ -111,11 +111,12 @@ export class DynamicConfig {
         "ignoring invalid dynamic log level; the configured level applies",
       );
     }
-    this.#targets.setLogLevel?.(level);
-    this.#logger.info(
-      { key: DynamicConfigKey.loggerLevel, level: level ?? "configured" },
+    // Logged at warn before the change, so neither the old nor a quieter new level hides it.
+    this.#logger.warn(
+      { key: DynamicConfigKey.loggerLevel, logLevel: level ?? "configured" },
       "log level changed by the store's config",
     );
+    this.#targets.setLogLevel?.(level);
   }
 
   #applyLogEach(raw: string | undefined): void {
