@@ -1,5 +1,5 @@
 import type { LogFields, Logger } from "@modelmesh/core";
-import { type Logger as PinoLogger, pino } from "pino";
+import { type DestinationStream, type Logger as PinoLogger, pino } from "pino";
 import type { LogLevel } from "./config/sections/behaviour.js";
 
 const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = {
@@ -45,25 +45,35 @@ export class LiveLogLevel {
 }
 
 /**
- * Creates the process's root pino logger: JSON lines on stdout, as log collectors expect. It
+ * Creates the process's root pino logger: JSON lines on stdout (or `destination`), as log
+ * collectors expect. It
  * writes every level: {@link toLoggerPort} filters by the {@link LiveLogLevel}.
  */
-export function createRootLogger(): PinoLogger {
-  return pino({
+export function createRootLogger(destination?: DestinationStream): PinoLogger {
+  const options = {
     level: "trace",
     base: null,
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 type Method = "debug" | "info" | "warn" | "error";
 
+/** Keys pino writes itself on every line; a field of that name is written as `_<name>`. */
+const RESERVED = new Set(["level", "time", "msg"]);
+
+function fieldName(key: string): string {
+  return RESERVED.has(key) ? `_${key}` : key;
+}
+
 /**
  * Adapts a pino logger to the core's narrow {@link Logger} port, with `base` fields on every line.
  * Each field appears once per line: a child's field that is already bound with the same value is
- * not bound again, one with another value replaces it, and a line's own field replaces a bound one.
- * (pino alone would write the key twice, and JSON readers keep only one of them, silently.)
+ * not bound again, one with another value replaces it, and a line's own field replaces a bound one;
+ * a field named like pino's own keys (`level`, `time`, `msg`) is written as `_level`, ... (pino
+ * alone would write such keys twice, and JSON readers keep only one of them, silently).
  */
 export function toLoggerPort(root: PinoLogger, options: { level: LiveLogLevel; base?: LogFields }): Logger {
   return portOf(root, options.level, { ...options.base }, root.child({ ...options.base }));
@@ -79,7 +89,7 @@ function portOf(
     if (!level.enabled(method)) return;
     let clash = false;
     for (const key in fields) {
-      if (key in bound) {
+      if (key in bound || RESERVED.has(key)) {
         clash = true;
         break;
       }
@@ -89,7 +99,9 @@ function portOf(
       return;
     }
     // Rare: a line repeats a bound field. Bind the line's values in a one-off child instead.
-    root.child({ ...bound, ...fields })[method](message);
+    const merged: Record<string, unknown> = { ...bound };
+    for (const [key, value] of Object.entries(fields)) merged[fieldName(key)] = value;
+    root.child(merged)[method](message);
   };
   return {
     debug: (fields, message) => write("debug", fields, message),
@@ -100,7 +112,8 @@ function portOf(
     child: (fields) => {
       let fresh: Record<string, unknown> | undefined;
       let replaces = false;
-      for (const [key, value] of Object.entries(fields)) {
+      for (const [field, value] of Object.entries(fields)) {
+        const key = fieldName(field);
         if (key in bound) {
           if (bound[key] === value) continue;
           replaces = true;
