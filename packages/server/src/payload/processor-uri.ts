@@ -29,7 +29,6 @@ export function parsePayloadProcessorUri(text: string): ParsedProcessorUri {
       return { ok: true, value: { kind: "logger", uri: text, filter } };
     case "http:":
     case "https:": {
-      if (url.hostname === "") return { ok: false, error: `"${text}" names no host` };
       const target = new URL(url);
       target.hash = "";
       return { ok: true, value: { kind: "http", uri: text, url: target.href, filter } };
