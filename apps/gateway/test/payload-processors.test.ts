@@ -1,8 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { PredictRequestSchema, PredictResponseSchema } from "@modelmesh/proto";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
-import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { startTsProcess, stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PayloadSink, type ReceivedPost, startPayloadSink } from "./payload-sink.js";
@@ -200,5 +201,26 @@ describe("payload processors", () => {
     // 40 block payloads − 1 held − 2 queued, plus the 2 of the call made while it was full.
     expect(total).toBe(39);
     expect(dropLines().at(-1)?.droppedTotal).toBe(39);
+  });
+});
+
+describe("payload processor configuration", () => {
+  it("exits with code 2 and names every bad URI", async () => {
+    const child = startTsProcess({
+      name: "modelmesh-bad-payload-processors",
+      entry: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
+      env: {
+        MM_PAYLOAD_PROCESSORS: "logger:// kafka://broker/topic http://",
+        MM_PAYLOAD_PROCESSORS_CAPACITY: "-1",
+      },
+    });
+    expect(await child.exited).toBe(2);
+    const output = child.output();
+    expect(output).toContain("invalid configuration (3 problems)");
+    expect(output).toContain(
+      'MM_PAYLOAD_PROCESSORS: "kafka://broker/topic": unknown processor scheme "kafka"',
+    );
+    expect(output).toContain('MM_PAYLOAD_PROCESSORS: "http://" is not a valid URI');
+    expect(output).toContain('MM_PAYLOAD_PROCESSORS_CAPACITY="-1"');
   });
 });
