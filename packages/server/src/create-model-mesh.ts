@@ -347,7 +347,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
           }),
         )
         // Payloads of the last calls still go out, within what is left of the budget.
-        .then(() => payloads?.close(Math.max(0, deadlineMs - ctx.clock.nowMs())))
+        .finally(() => payloads?.close(Math.max(0, deadlineMs - ctx.clock.nowMs())))
         .finally(() => peerService?.close(deadlineMs));
       return shutdownPromise;
     },

@@ -104,6 +104,8 @@ export class DynamicConfig {
   }
 
   #applyLevel(raw: string | undefined): void {
+    // A host that gave no way to change its level: the key means nothing here.
+    if (this.#targets.setLogLevel === undefined) return;
     const level = raw === undefined ? undefined : parseLevel(raw);
     if (raw !== undefined && level === undefined) {
       this.#logger.warn(
@@ -116,7 +118,7 @@ export class DynamicConfig {
       { key: DynamicConfigKey.loggerLevel, logLevel: level ?? "configured" },
       "log level changed by the store's config",
     );
-    this.#targets.setLogLevel?.(level);
+    this.#targets.setLogLevel(level);
   }
 
   #applyLogEach(raw: string | undefined): void {
