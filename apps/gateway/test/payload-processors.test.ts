@@ -173,6 +173,11 @@ describe("payload processors", () => {
         description: "the warn line about HTTP 500",
       },
     );
+    // Both payloads went through: the queue is empty for the next test.
+    await waitUntil(() => sink.at("/fail").length === 2 || undefined, {
+      timeoutMs: 10_000,
+      description: "both payloads at /fail",
+    });
   });
 
   it("drops payloads when the queue is full, counts them, and never fails or slows the calls", async () => {
