@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code } from "@connectrpc/connect";
-import { PredictRequestSchema, PredictResponseSchema } from "@modelmesh/proto";
+import { Code, createClient } from "@connectrpc/connect";
+import { compressionGzip, createGrpcTransport } from "@connectrpc/connect-node";
+import { ExamplePredictor, PredictRequestSchema, PredictResponseSchema } from "@modelmesh/proto";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { startTsProcess, stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
@@ -98,6 +99,19 @@ describe("payload processors", () => {
     const got = fromBinary(PredictResponseSchema, Buffer.from(response.body.data as string, "base64"));
     expect(got.results[0]?.category).toBe(answer.results[0]?.category);
     expect((response.body.metadata as Record<string, string>)["content-type"]).toMatch(/^application\/grpc/);
+  });
+
+  it("hands processors the inflated message of a compressed request", async () => {
+    const gzipClient = createClient(
+      ExamplePredictor,
+      createGrpcTransport({ baseUrl: mesh.baseUrl, sendCompression: compressionGzip, compressMinBytes: 0 }),
+    );
+    const from = sink.at("/all").length;
+    await gzipClient.predict({ text: "squeeze me" }, { headers: modelHeader("pp-model") });
+    const [request] = await pair("/all", from);
+    expect((request.body.metadata as Record<string, string>)["grpc-encoding"]).toBe("gzip");
+    const sent = toBinary(PredictRequestSchema, create(PredictRequestSchema, { text: "squeeze me" }));
+    expect(Buffer.from(request.body.data as string, "base64")).toEqual(Buffer.from(sent));
   });
 
   it("writes a log line per payload with logger://", async () => {

@@ -244,7 +244,10 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   const payloads: PayloadProcessing | undefined =
     options.payloadProcessing === undefined || options.payloadProcessing.processors.length === 0
       ? undefined
-      : startPayloadProcessing(options.payloadProcessing, { logger: ctx.logger, idPrefix: ctx.selfId });
+      : startPayloadProcessing(
+          { maxMessageBytes: options.maxMessageBytes, ...options.payloadProcessing },
+          { logger: ctx.logger, idPrefix: ctx.selfId },
+        );
   const dynamicConfig = new DynamicConfig({
     staticLogEachInvocation: ctx.logEachInvoke,
     logger: ctx.logger,

@@ -1,27 +1,51 @@
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { CallCapture, payloadMetadata, unframeMessages } from "./call-capture.js";
+import { CallCapture, messageData, payloadMetadata } from "./call-capture.js";
+import { type CompressedData, inflateMessages } from "./compressed-data.js";
 import type { Payload } from "./payload.js";
 import type { PayloadProcessing } from "./payload-processing.js";
 
 const frame = (bytes: number[]) => Buffer.from([0, 0, 0, 0, bytes.length, ...bytes]);
+const gzipFrame = (bytes: number[]) => {
+  const packed = gzipSync(Buffer.from(bytes));
+  const prefix = Buffer.from([1, 0, 0, 0, 0]);
+  prefix.writeUInt32BE(packed.length, 1);
+  return Buffer.concat([prefix, packed]);
+};
 
 function processing() {
   const got: Payload[] = [];
+  const compressed: (CompressedData | undefined)[] = [];
   const sink: PayloadProcessing = {
-    submit: (p) => got.push(p) > 0,
+    submit: (p, c) => {
+      compressed.push(c);
+      return got.push(p) > 0;
+    },
     nextId: () => "i-1",
     dropped: 0,
     close: () => Promise.resolve(),
   };
-  return { got, sink };
+  return { got, compressed, sink };
 }
 
-describe("unframeMessages()", () => {
+describe("messageData()", () => {
   it("removes gRPC framing, across chunks and messages", () => {
     const both = Buffer.concat([frame([1, 2]), frame([3])]);
-    expect(unframeMessages([both.subarray(0, 3), both.subarray(3)])).toEqual(Buffer.from([1, 2, 3]));
-    expect(unframeMessages([])).toBeUndefined();
-    expect(unframeMessages([Buffer.from([0, 0, 0])])).toBeUndefined();
+    expect(messageData([both.subarray(0, 3), both.subarray(3)], undefined)).toEqual({
+      data: Buffer.from([1, 2, 3]),
+    });
+    expect(messageData([], undefined)).toEqual({ data: undefined });
+    expect(messageData([Buffer.from([0, 0, 0])], undefined)).toEqual({ data: undefined });
+  });
+
+  it("leaves compressed messages to inflate later, off the call's path", async () => {
+    const { data, compressed } = messageData([gzipFrame([4, 5]), frame([6])], "gzip");
+    expect(data).toBeUndefined();
+    expect(await inflateMessages(compressed as CompressedData, 100)).toEqual(Buffer.from([4, 5, 6]));
+    expect(await inflateMessages(compressed as CompressedData, 1)).toBeUndefined();
+    expect(
+      await inflateMessages({ ...(compressed as CompressedData), encoding: "snappy" }, 100),
+    ).toBeUndefined();
   });
 });
 
@@ -46,7 +70,7 @@ describe("CallCapture", () => {
       maxResponseBytes: 100,
     });
     capture.modelId = "m1";
-    capture.observer.onHeaders({ ":status": 200, "content-type": "application/grpc" });
+    capture.observer.onHeaders({ ":status": "200", "content-type": "application/grpc" });
     capture.observer.onData(frame([7, 7]));
     capture.observer.onTrailers({ "grpc-status": "0" });
     capture.finish(undefined);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http2";
 import { grpcCodeName } from "@modelmesh/runtime-client";
+import type { CompressedData, FramedMessage } from "./compressed-data.js";
 import type { Payload } from "./payload.js";
 import type { PayloadProcessing } from "./payload-processing.js";
 
@@ -20,24 +21,38 @@ export function payloadMetadata(headers: IncomingHttpHeaders): Record<string, st
   return out;
 }
 
-/**
- * The message bytes of gRPC-framed `chunks` (5-byte prefix per message removed; several messages
- * are concatenated). A trailing partial frame is left out.
- */
-export function unframeMessages(chunks: readonly Buffer[]): Uint8Array | undefined {
-  if (chunks.length === 0) return undefined;
+/** The messages of gRPC-framed `chunks`, 5-byte prefixes removed; a trailing partial frame is left out. */
+export function framedMessages(chunks: readonly Buffer[]): FramedMessage[] {
+  if (chunks.length === 0) return [];
   const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  const parts: Buffer[] = [];
+  const messages: FramedMessage[] = [];
   let offset = 0;
   while (offset + 5 <= all.length) {
-    const length = all.readUInt32BE(offset + 1);
-    const end = offset + 5 + length;
+    const end = offset + 5 + all.readUInt32BE(offset + 1);
     if (end > all.length) break;
-    parts.push(all.subarray(offset + 5, end));
+    messages.push({ bytes: all.subarray(offset + 5, end), compressed: all[offset] === 1 });
     offset = end;
   }
-  if (parts.length === 0) return undefined;
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return messages;
+}
+
+/**
+ * The message bytes of gRPC-framed `chunks` (prefixes removed, several messages concatenated),
+ * or, when a message is compressed, the messages to inflate later with `encoding`.
+ */
+export function messageData(
+  chunks: readonly Buffer[],
+  encoding: string | string[] | undefined,
+): { readonly data: Uint8Array | undefined; readonly compressed?: CompressedData } {
+  const messages = framedMessages(chunks);
+  if (messages.length === 0) return { data: undefined };
+  if (messages.some((m) => m.compressed)) {
+    return {
+      data: undefined,
+      compressed: { encoding: typeof encoding === "string" ? encoding : "", messages },
+    };
+  }
+  return { data: messages.length === 1 ? messages[0]?.bytes : Buffer.concat(messages.map((m) => m.bytes)) };
 }
 
 function statusOf(headers: IncomingHttpHeaders): number | undefined {
@@ -105,22 +120,27 @@ export class CallCapture {
   finish(failureCode: number | undefined): void {
     const id = this.#processing.nextId();
     const common = { id, modelId: this.modelId, vModelId: this.#vModelId, method: this.#request.method };
+    const requestData = messageData(this.#request.body, this.#request.headers["grpc-encoding"]);
     const request: Payload = {
       ...common,
       kind: "request",
       metadata: payloadMetadata(this.#request.headers),
-      data: unframeMessages(this.#request.body),
+      data: requestData.data,
       status: undefined,
     };
     const code = failureCode ?? this.#status ?? 0;
+    const responseData =
+      failureCode === undefined
+        ? messageData(this.#responseChunks, this.#responseHeaders?.["grpc-encoding"])
+        : { data: undefined };
     const response: Payload = {
       ...common,
       kind: "response",
       metadata: this.#responseHeaders === undefined ? {} : payloadMetadata(this.#responseHeaders),
-      data: failureCode === undefined ? unframeMessages(this.#responseChunks) : undefined,
+      data: responseData.data,
       status: grpcCodeName(code),
     };
-    this.#processing.submit(request);
-    this.#processing.submit(response);
+    this.#processing.submit(request, requestData.compressed);
+    this.#processing.submit(response, responseData.compressed);
   }
 }

@@ -1,9 +1,10 @@
 import type { Logger } from "@modelmesh/core";
+import { type CompressedData, inflateMessages } from "./compressed-data.js";
 import { httpPayloadProcessor } from "./http-processor.js";
 import { loggerPayloadProcessor } from "./logger-processor.js";
 import type { Payload, PayloadProcessor } from "./payload.js";
 import { matchesPayloadFilter, type PayloadFilter } from "./payload-filter.js";
-import { PayloadQueue } from "./payload-queue.js";
+import { PayloadQueue, type QueuedPayload } from "./payload-queue.js";
 import type { PayloadProcessorSpec } from "./processor-uri.js";
 
 /** `MM_PAYLOAD_PROCESSORS` and its queue settings, as `createModelMesh` takes them. */
@@ -16,12 +17,17 @@ export interface PayloadProcessingOptions {
   readonly workers?: number;
   /** How often drops are reported, ms. Default 60 000. */
   readonly dropLogIntervalMs?: number;
+  /** Largest message a compressed payload's data may inflate to (bytes). Default 16 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 /** The running payload processors of one mesh instance. */
 export interface PayloadProcessing {
-  /** Hands one payload to the processors without waiting; false when it was dropped. */
-  submit(payload: Payload): boolean;
+  /**
+   * Hands one payload to the processors without waiting; false when it was dropped. With
+   * `compressed`, its data is inflated on a worker before the processors see it.
+   */
+  submit(payload: Payload, compressed?: CompressedData): boolean;
   /** A fresh payload id (shared by a call's request and response). */
   nextId(): string;
   /** Payloads dropped so far because the queue was full. */
@@ -37,6 +43,12 @@ interface Filtered {
 
 function processorOf(spec: PayloadProcessorSpec, logger: Logger): PayloadProcessor {
   return spec.kind === "logger" ? loggerPayloadProcessor(logger) : httpPayloadProcessor(spec.url, logger);
+}
+
+/** The payload of `queued` with its compressed messages inflated (data left out when they do not inflate). */
+async function withData(queued: QueuedPayload, maxBytes: number): Promise<Payload> {
+  if (queued.compressed === undefined) return queued.payload;
+  return { ...queued.payload, data: await inflateMessages(queued.compressed, maxBytes) };
 }
 
 /**
@@ -58,7 +70,8 @@ export function startPayloadProcessing(
     workers: options.workers ?? 2,
     logger,
     ...(options.dropLogIntervalMs === undefined ? {} : { dropLogIntervalMs: options.dropLogIntervalMs }),
-    async handle(payload) {
+    async handle(queued) {
+      const payload = await withData(queued, options.maxMessageBytes ?? 16 * 1024 * 1024);
       for (const { filter, processor } of processors) {
         if (matchesPayloadFilter(filter, payload)) await processor.process(payload);
       }
@@ -70,7 +83,8 @@ export function startPayloadProcessing(
   );
   let counter = 0;
   return {
-    submit: (payload) => queue.offer(payload),
+    submit: (payload, compressed) =>
+      queue.offer(compressed === undefined ? { payload } : { payload, compressed }),
     nextId: () => `${deps.idPrefix}-${++counter}`,
     get dropped() {
       return queue.dropped;

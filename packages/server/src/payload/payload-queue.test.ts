@@ -1,7 +1,7 @@
 import type { LogFields, Logger } from "@modelmesh/core";
 import { describe, expect, it } from "vitest";
 import type { Payload } from "./payload.js";
-import { PayloadQueue } from "./payload-queue.js";
+import { PayloadQueue, type QueuedPayload } from "./payload-queue.js";
 
 function recordingLogger() {
   const lines: { fields: LogFields; message: string }[] = [];
@@ -17,7 +17,9 @@ function recordingLogger() {
   return { lines, logger };
 }
 
-const payload = (id: string): Payload => ({
+const payload = (id: string): QueuedPayload => ({ payload: plain(id) });
+
+const plain = (id: string): Payload => ({
   id,
   kind: "request",
   modelId: "m",
@@ -42,7 +44,7 @@ describe("PayloadQueue", () => {
       dropLogIntervalMs: 1000,
       handle: (p) =>
         new Promise<void>((resolve) => {
-          handled.push(p.id);
+          handled.push(p.payload.id);
           release.push(resolve);
         }),
     });
@@ -76,8 +78,8 @@ describe("PayloadQueue", () => {
         most = Math.max(most, running);
         await new Promise((r) => setTimeout(r, 5));
         running--;
-        if (p.id === "x2") throw new Error("boom");
-        done.push(p.id);
+        if (p.payload.id === "x2") throw new Error("boom");
+        done.push(p.payload.id);
       },
     });
     for (let i = 0; i < 8; i++) queue.offer(payload(`x${i}`));

@@ -1,5 +1,12 @@
 import type { Logger } from "@modelmesh/core";
+import type { CompressedData } from "./compressed-data.js";
 import type { Payload } from "./payload.js";
+
+/** A payload waiting for the processors, with its compressed data still to inflate. */
+export interface QueuedPayload {
+  readonly payload: Payload;
+  readonly compressed?: CompressedData;
+}
 
 /** Options of {@link PayloadQueue}. */
 export interface PayloadQueueOptions {
@@ -8,7 +15,7 @@ export interface PayloadQueueOptions {
   /** Payloads handled at the same time (`MM_PAYLOAD_PROCESSORS_THREADS`, default 2). */
   readonly workers: number;
   /** Handles one payload; a rejection is logged and the worker goes on. */
-  readonly handle: (payload: Payload) => Promise<void>;
+  readonly handle: (queued: QueuedPayload) => Promise<void>;
   readonly logger: Logger;
   /** Drops are reported in one warn line at most this often, ms. Default 60 000. */
   readonly dropLogIntervalMs?: number;
@@ -24,7 +31,7 @@ export interface PayloadQueueOptions {
  */
 export class PayloadQueue {
   readonly #options: PayloadQueueOptions;
-  readonly #waiting: Payload[] = [];
+  readonly #waiting: QueuedPayload[] = [];
   #head = 0;
   #busy = 0;
   #dropped = 0;
@@ -55,7 +62,7 @@ export class PayloadQueue {
   }
 
   /** Queues `payload`, or drops it when the queue is full or closed. Returns whether it was queued. */
-  offer(payload: Payload): boolean {
+  offer(payload: QueuedPayload): boolean {
     if (this.#closed || this.#waiting.length - this.#head >= this.#options.capacity) {
       this.#dropped++;
       this.#droppedSinceLog++;
@@ -86,7 +93,7 @@ export class PayloadQueue {
     this.#reportDrops();
   }
 
-  #take(): Payload | undefined {
+  #take(): QueuedPayload | undefined {
     if (this.#head >= this.#waiting.length) return undefined;
     const payload = this.#waiting[this.#head];
     this.#head++;
@@ -101,12 +108,12 @@ export class PayloadQueue {
   async #work(): Promise<void> {
     this.#busy++;
     try {
-      for (let payload = this.#take(); payload !== undefined; payload = this.#take()) {
+      for (let queued = this.#take(); queued !== undefined; queued = this.#take()) {
         try {
-          await this.#options.handle(payload);
+          await this.#options.handle(queued);
         } catch (error) {
           this.#options.logger.warn(
-            { payloadId: payload.id, reason: error instanceof Error ? error.message : String(error) },
+            { payloadId: queued.payload.id, reason: error instanceof Error ? error.message : String(error) },
             "payload processing failed",
           );
         }
