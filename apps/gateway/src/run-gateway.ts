@@ -1,7 +1,7 @@
 import { isMeshError, type Logger } from "@modelmesh/core";
 import type { Gateway } from "./compose/start-gateway.js";
 import { loadConfig } from "./config/config.js";
-import { createRootLogger, toLoggerPort } from "./logging.js";
+import { createRootLogger, LiveLogLevel, toLoggerPort } from "./logging.js";
 
 // Options that are read and checked but that this version's mesh does not act on yet (the
 // server's options have no place for them). Setting one is reported, so nobody relies on it.
@@ -84,11 +84,12 @@ export async function runGateway(io: ProcessPort): Promise<number> {
     return ExitCode.invalidConfig;
   }
   const { config } = result;
-  const root = createRootLogger({
-    level: config.behaviour.logLevel,
+  const root = createRootLogger();
+  const logLevel = new LiveLogLevel(config.behaviour.logLevel);
+  const logger = toLoggerPort(root, {
+    level: logLevel,
     base: { instanceId: config.identity.instanceId, service: config.identity.serviceName },
   });
-  const logger = toLoggerPort(root);
   logger.info(
     { port: config.transport.grpcPort, store: config.store.store.kind, pid: process.pid },
     "modelmesh starting",
@@ -114,7 +115,7 @@ export async function runGateway(io: ProcessPort): Promise<number> {
   try {
     // Loaded only now, so `--help` and config errors answer without loading the whole mesh.
     const { startGateway } = await import("./compose/start-gateway.js");
-    gateway = await startGateway({ config, logger, signal: stop.signal });
+    gateway = await startGateway({ config, logger, logLevel, signal: stop.signal });
   } catch (error) {
     if (stop.signal.aborted) {
       logger.info({}, "stopped during start-up");

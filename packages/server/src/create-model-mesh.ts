@@ -24,6 +24,7 @@ import { LoadQueue } from "./loading/load-queue.js";
 import type { MeshContext } from "./mesh-context.js";
 import type { ModelMesh, ModelMeshOptions } from "./model-mesh.js";
 import { resolveTimings } from "./options/timings.js";
+import { type PayloadProcessing, startPayloadProcessing } from "./payload/payload-processing.js";
 import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
@@ -34,6 +35,7 @@ import { drainMesh, shutdownMesh } from "./shutdown.js";
 import { refuseLiveDuplicate } from "./startup/duplicate-instance.js";
 import { meshStaticDeps } from "./startup/mesh-static-deps.js";
 import { runStaticRegistration } from "./startup/static-models.js";
+import { DynamicConfig } from "./tasks/dynamic-config.js";
 import { InstancePublisher } from "./tasks/instance-publisher.js";
 import { buildInstanceRecord } from "./tasks/instance-record.js";
 import { Janitor } from "./tasks/janitor.js";
@@ -247,7 +249,25 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     return true;
   };
   let dataplane = options.dataplane;
+  const payloads: PayloadProcessing | undefined =
+    options.payloadProcessing === undefined || options.payloadProcessing.processors.length === 0
+      ? undefined
+      : startPayloadProcessing(
+          { maxMessageBytes: options.maxMessageBytes, ...options.payloadProcessing },
+          { logger: ctx.logger, idPrefix: ctx.selfId },
+        );
+  const dynamicConfig = new DynamicConfig({
+    staticLogEachInvocation: ctx.logEachInvoke,
+    logger: ctx.logger,
+    targets: {
+      setLogEachInvocation: (enabled) => {
+        ctx.logEachInvoke = enabled;
+      },
+      ...(options.setLogLevel === undefined ? {} : { setLogLevel: options.setLogLevel }),
+    },
+  });
   const handleInference = createInferenceHandler({
+    payloads,
     ctx,
     view,
     counters,
@@ -274,6 +294,8 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     start() {
       startPromise ??= (async () => {
         if (ctx.readOnly) ctx.logger.warn({}, "RUNNING IN READ-ONLY KV-STORE MODE");
+        // A service disabled in the store's config does not start (before anything is published).
+        await dynamicConfig.start(options.store.config());
         await Promise.all([ctx.registryMirror.ready, ctx.instancesMirror.ready, tables.vmodelsMirror.ready]);
         view.invalidate();
         state.stopWatch = watchRegistryDeletions(ctx);
@@ -309,6 +331,9 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
     get inFlight() {
       return counters.inFlight;
     },
+    get droppedPayloads() {
+      return payloads?.dropped ?? 0;
+    },
     get isLeader() {
       return cluster.leadership.isLeader;
     },
@@ -329,6 +354,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             session: state.session,
             ...(peerService === undefined ? {} : { peerCallsDone: (d: number) => peerService.idle(d) }),
             stop: () => {
+              dynamicConfig.close();
               stopConstraintsWatch();
               transitions.close();
               tables.vmodelsMirror.close();
@@ -337,6 +363,8 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             },
           }),
         )
+        // Payloads of the last calls still go out, within what is left of the budget.
+        .finally(() => payloads?.close(Math.max(0, deadlineMs - ctx.clock.nowMs())))
         .finally(() => peerService?.close(deadlineMs));
       return shutdownPromise;
     },

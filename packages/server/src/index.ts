@@ -29,6 +29,15 @@ export type {
   ModelMeshOptions,
   RegisterServicesOptions,
 } from "./model-mesh.js";
+// Payload processors (MM_PAYLOAD_PROCESSORS).
+export type { Payload, PayloadKind, PayloadProcessor } from "./payload/payload.js";
+export type { PayloadFilter } from "./payload/payload-filter.js";
+export { matchesPayloadFilter, parsePayloadFilter } from "./payload/payload-filter.js";
+export type { PayloadProcessingOptions } from "./payload/payload-processing.js";
+export type { ParsedProcessorUri, PayloadProcessorSpec } from "./payload/processor-uri.js";
+export { parsePayloadProcessors, parsePayloadProcessorUri } from "./payload/processor-uri.js";
+export type { RemotePayloadBody } from "./payload/remote-body.js";
+export { remotePayloadBody } from "./payload/remote-body.js";
 // The internal peer protocol (docs/cluster.md): for tools and tests that talk to a mesh's internal port.
 export type {
   ForwardedInference,
@@ -68,3 +77,6 @@ export {
   MAX_VMODEL_ID_BYTES,
 } from "./service/request-limits.js";
 export type { StaticModel } from "./startup/static-models.js";
+// Dynamic config keys of the store (docs/logging.md).
+export type { MeshLogLevel } from "./tasks/dynamic-config.js";
+export { DynamicConfigKey, MESH_LOG_LEVELS } from "./tasks/dynamic-config.js";

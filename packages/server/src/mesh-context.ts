@@ -39,8 +39,11 @@ export interface MeshContext {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
-  /** `MM_LOG_EACH_INVOKE`: each runtime invocation is logged at info (else at debug). */
-  readonly logEachInvoke: boolean;
+  /**
+   * `MM_LOG_EACH_INVOKE`: each runtime invocation is logged at info (else at debug). Changed live
+   * by the store's `config/log_each_invocation`.
+   */
+  logEachInvoke: boolean;
   /**
    * `KV_READ_ONLY`: read-only migration mode. No new registrations, deletions or vmodel changes,
    * no registry pruning, vmodel transitions or static registration; copies on instances missing

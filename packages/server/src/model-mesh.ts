@@ -6,7 +6,9 @@ import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
 import type { StreamLimits } from "./inference/stream-limits.js";
+import type { PayloadProcessingOptions } from "./payload/payload-processing.js";
 import type { StaticModel } from "./startup/static-models.js";
+import type { MeshLogLevel } from "./tasks/dynamic-config.js";
 
 /** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
 export interface MeshIdentity {
@@ -103,6 +105,18 @@ export interface ModelMeshOptions {
   /** `MM_SCALEUP_RPM_THRESHOLD`; the store's `config/scaleup_rpm_threshold` overrides it. Default 2000. */
   readonly scaleUpRpmThreshold?: number;
   /**
+   * `MM_PAYLOAD_PROCESSORS` (docs/payload-processors.md): processors that see the request and
+   * response of each inference call through the external port, behind a bounded queue. Absent:
+   * none, and the hit path keeps no reference to any byte for them.
+   */
+  readonly payloadProcessing?: PayloadProcessingOptions;
+  /**
+   * Called when the store's `config/logger_level` changes (docs/logging.md): the level to log at
+   * now, or undefined when the key was deleted or is invalid (back to the host's configured level).
+   * Without it the key is ignored.
+   */
+  readonly setLogLevel?: (level: MeshLogLevel | undefined) => void;
+  /**
    * `MM_TYPE_CONSTRAINTS`, parsed (`parseTypeConstraints`): labels each model type requires or
    * prefers (§9.7). Absent: every type may run anywhere. Not together with `typeConstraintsPath`.
    */
@@ -179,6 +193,11 @@ export interface ModelMesh {
   readonly ready: boolean;
   /** Inference calls currently in flight through this instance. */
   readonly inFlight: number;
+  /**
+   * Payloads dropped since start because the payload processors' queue was full (a monotonic
+   * counter; 0 without processors).
+   */
+  readonly droppedPayloads: number;
   /** True while this instance leads the store's leader election (§9.2). */
   readonly isLeader: boolean;
   /**

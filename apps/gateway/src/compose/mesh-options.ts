@@ -2,12 +2,14 @@ import type { Logger, MeshStore } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
 import type { ModelMeshOptions } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
+import type { LogLevel } from "../config/sections/behaviour.js";
 import { defaultDataplaneConfig } from "../config/sections/dataplane.js";
+import type { LiveLogLevel } from "../logging.js";
 
 /** Builds the options of `createModelMesh` from the frozen config and the connected ports. */
 export function meshOptions(
   config: GatewayConfig,
-  ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger },
+  ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger; logLevel?: LiveLogLevel },
 ): ModelMeshOptions {
   const { identity, transport, timings, behaviour, typeConstraints } = config;
   const { staticModels } = config.staticRegistration;
@@ -54,6 +56,18 @@ export function meshOptions(
     // mesh's own default, so the hit path skips the per-method lookup.
     ...(config.dataplane === defaultDataplaneConfig ? {} : { dataplane: config.dataplane }),
     scaleUpRpmThreshold: behaviour.scaleUpRpmThreshold,
+    ...(config.payloadProcessors.processors.length === 0
+      ? {}
+      : {
+          payloadProcessing: {
+            processors: config.payloadProcessors.processors,
+            capacity: config.payloadProcessors.capacity,
+            workers: config.payloadProcessors.workers,
+          },
+        }),
+    ...(ports.logLevel === undefined
+      ? {}
+      : { setLogLevel: (level: LogLevel | undefined) => ports.logLevel?.set(level) }),
     ...(behaviour.defaultVModelOwner === "" ? {} : { defaultVModelOwner: behaviour.defaultVModelOwner }),
     bootstrapClearance: {
       periodMs: behaviour.bootstrapClearanceMs,

@@ -5,6 +5,7 @@ import { createModelMesh, type ModelMesh } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
+import type { LiveLogLevel } from "../logging.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -39,6 +40,8 @@ interface Parts {
 export interface StartGatewayOptions {
   readonly config: GatewayConfig;
   readonly logger: Logger;
+  /** The process's log level, changed live by the store's `config/logger_level`. */
+  readonly logLevel?: LiveLogLevel;
   /** Aborts a start in progress (e.g. SIGTERM while waiting for the runtime). */
   readonly signal?: AbortSignal;
 }
@@ -135,6 +138,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         runtime: parts.runtime,
         // The mesh names its own component in its log lines.
         logger,
+        ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       }),
     );
     await parts.mesh.start();

@@ -184,9 +184,9 @@ describe("loadConfig()", () => {
   });
 
   it("warns about recognised options it does not implement yet", () => {
-    const result = loadConfig({ env: { MM_PAYLOAD_PROCESSORS: "logger://*" }, argv: [] });
+    const result = loadConfig({ env: { MM_INFO_METRICS: "true" }, argv: [] });
     expect(result.kind === "ok" && result.warnings).toContain(
-      "MM_PAYLOAD_PROCESSORS is not supported by this version yet and is ignored",
+      "MM_INFO_METRICS is not supported by this version yet and is ignored",
     );
   });
   it("reads type constraints inline or from a file, and reports every problem", () => {

@@ -3,6 +3,10 @@ import { type BehaviourSection, readBehaviourSection } from "./sections/behaviou
 import { type ConnectionLimitsSection, readConnectionLimitsSection } from "./sections/connection-limits.js";
 import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane.js";
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
+import {
+  type PayloadProcessorsSection,
+  readPayloadProcessorsSection,
+} from "./sections/payload-processors.js";
 import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
 import { readStaticRegistrationSection, type StaticRegistrationSection } from "./sections/static-models.js";
 import { readStoreSection, type StoreSection } from "./sections/store.js";
@@ -28,6 +32,8 @@ export interface GatewayConfig {
   readonly typeConstraints: TypeConstraintsSection;
   /** `MM_AUTO_REGISTER_MODELS` / `MM_AUTO_REGISTER_MODEL_PATH`: models registered at start. */
   readonly staticRegistration: StaticRegistrationSection;
+  /** `MM_PAYLOAD_PROCESSORS` and its queue settings. */
+  readonly payloadProcessors: PayloadProcessorsSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -40,12 +46,7 @@ export type LoadConfigResult =
 
 // Options of the original that this version recognises but does not implement yet: setting them
 // is reported, so nobody believes they took effect.
-const notYetSupported = [
-  "MM_PAYLOAD_PROCESSORS",
-  "MM_INFO_METRICS",
-  "MM_TLS_KEY_CERT_PATH",
-  "MM_TLS_PRIVATE_KEY_PATH",
-];
+const notYetSupported = ["MM_INFO_METRICS", "MM_TLS_KEY_CERT_PATH", "MM_TLS_PRIVATE_KEY_PATH"];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -114,6 +115,7 @@ export function loadConfig(input: {
   const { dataplane, dataplanePath } = readDataplaneSection(r);
   const typeConstraints = readTypeConstraintsSection(r);
   const staticRegistration = readStaticRegistrationSection(r);
+  const payloadProcessors = readPayloadProcessorsSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   for (const name of notYetSupported) {
@@ -131,6 +133,7 @@ export function loadConfig(input: {
     dataplane,
     typeConstraints,
     staticRegistration,
+    payloadProcessors,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -4,6 +4,8 @@ import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
+import { CallCapture } from "../payload/call-capture.js";
+import type { PayloadProcessing } from "../payload/payload-processing.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import type { VModelTables } from "../vmodels/records.js";
 import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
@@ -43,6 +45,8 @@ export interface InferenceHandlerOptions {
   readonly streamLimits: StreamLimits;
   /** The vmodel tables: calls by vmodel id go to the vmodel's active model. */
   readonly vmodels: VModelTables;
+  /** `MM_PAYLOAD_PROCESSORS`: absent when none are configured (then no byte is kept for them). */
+  readonly payloads?: PayloadProcessing | undefined;
 }
 
 const HTTP1_BODY = JSON.stringify({
@@ -83,6 +87,8 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
   const onClose = () => controller.abort();
   stream.once("close", onClose);
   const log = requestLogger(ctx.logger, req.headers, options.logRequestHeaders);
+  let capture: CallCapture | undefined;
+  let failureCode: number | undefined;
   try {
     const injectionPath = precheck(options, req, method);
     const rpc = dataplaneRule(options.dataplane(), method);
@@ -122,8 +128,20 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       });
       return;
     }
-    const route = (modelId: string) =>
-      routeInference(ctx, view, {
+    const id = requested.ids[0] as string;
+    if (options.payloads !== undefined) {
+      capture = new CallCapture(options.payloads, {
+        method,
+        headers: req.headers,
+        body,
+        requestedId: id,
+        vModelId: requested.isVModel ? id : undefined,
+        maxResponseBytes: options.maxMessageBytes,
+      });
+    }
+    const route = (modelId: string) => {
+      if (capture !== undefined) capture.modelId = modelId;
+      return routeInference(ctx, view, {
         modelId,
         path,
         headers: req.headers,
@@ -137,9 +155,10 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
             stallTimeoutMs: options.streamLimits.stallTimeoutMs,
             onLateFailure: (error) =>
               log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
+            ...(capture === undefined ? {} : { observer: capture.observer }),
           }),
       });
-    const id = requested.ids[0] as string;
+    };
     if (!requested.isVModel) {
       await route(id);
       return;
@@ -156,12 +175,14 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
     }
   } catch (error) {
     const status = toGrpcStatus(error);
+    failureCode = status.code;
     // The mesh's own failures are worth a line: clients only see the message.
     if (status.code === GrpcCode.INTERNAL || status.code === GrpcCode.UNKNOWN) {
       log.warn({ path, code: status.code, reason: status.message }, "inference call failed");
     }
     respondWithStatus(stream, status);
   } finally {
+    capture?.finish(failureCode);
     stream.off("close", onClose);
     releaseAnsweredStream(stream, options.streamLimits.stallTimeoutMs);
   }

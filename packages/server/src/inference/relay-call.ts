@@ -11,6 +11,7 @@ import {
   translateRuntimeError,
 } from "@modelmesh/runtime-client";
 import { meshErrorToStatus } from "../edge/grpc-status.js";
+import type { ResponseObserver } from "../payload/call-capture.js";
 import { clientResponseHeaders, clientTrailers, endWithTrailers, statusTrailers } from "./grpc-response.js";
 
 /** Anything that forwards a call like the runtime's forwarder: the runtime, or a peer binding. */
@@ -33,6 +34,8 @@ export interface RelayOptions {
   readonly stallTimeoutMs: number;
   /** Told of a failure after part of the answer was sent (the client sees it as its status). */
   readonly onLateFailure?: (error: MeshError) => void;
+  /** Sees the response as it passes (payload processors); absent when nobody looks. */
+  readonly observer?: ResponseObserver;
 }
 
 /**
@@ -80,10 +83,12 @@ export function relayCall(
     };
     const sink: ForwardSink = {
       onHeaders(headers: IncomingHttpHeaders) {
+        options.observer?.onHeaders(headers);
         if (client.destroyed) return;
         client.respond(clientResponseHeaders(headers), { waitForTrailers: true });
       },
       onData(chunk: Buffer) {
+        options.observer?.onData(chunk);
         if (client.destroyed) return;
         if (!client.write(chunk) && stallTimer === undefined) {
           handle?.pause();
@@ -92,6 +97,7 @@ export function relayCall(
         }
       },
       onTrailers(trailers: IncomingHttpHeaders) {
+        options.observer?.onTrailers(trailers);
         endWithTrailers(client, clientTrailers(trailers));
         settle();
       },
@@ -103,7 +109,9 @@ export function relayCall(
         }
         // Part of the answer reached the client: the call cannot be retried; say why it broke.
         if (!stalled) options.onLateFailure?.(error);
-        endWithTrailers(client, statusTrailers(meshErrorToStatus(error)));
+        const trailers = statusTrailers(meshErrorToStatus(error));
+        options.observer?.onTrailers(trailers as IncomingHttpHeaders);
+        endWithTrailers(client, trailers);
         settle();
       },
     };
