@@ -104,6 +104,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     evictionListeners: new Set(),
     logEachInvoke: options.logEachInvoke === true,
     readOnly: options.readOnly === true,
+    maxInFlightPerCopy: options.maxInFlightPerCopy ?? 0,
     bootstrap: new BootstrapClearance({
       enabled: options.bootstrapClearance?.enabled ?? true,
       periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,

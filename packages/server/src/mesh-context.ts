@@ -50,6 +50,8 @@ export interface MeshContext {
    * from this store's instance table are ignored (docs/migrating-stores.md).
    */
   readonly readOnly: boolean;
+  /** `MM_MAX_INFLIGHT_PER_MODEL_COPY` (latency-based mode): 0 = default, negative = unbounded. */
+  readonly maxInFlightPerCopy: number;
   readonly runtime: RuntimeConnection;
   readonly timings: ResolvedTimings;
   readonly registry: KvTable<ModelRecord>;

@@ -98,6 +98,12 @@ export interface ModelMeshOptions {
   /** `KV_READ_ONLY`: read-only migration mode (see `MeshContext.readOnly`). Default false. */
   readonly readOnly?: boolean;
   /**
+   * `MM_MAX_INFLIGHT_PER_MODEL_COPY`: with a runtime that limits model concurrency, calls one copy
+   * admits at once (running and queued); 0 (default) means `max(16, 8 × maxConcurrency)`, a
+   * negative value no bound.
+   */
+  readonly maxInFlightPerCopy?: number;
+  /**
    * `MM_LOG_REQUEST_HEADERS`: lower-case request header → log field; the values of those headers are
    * added to the log lines of that inference call (§10.3).
    */

@@ -1,5 +1,6 @@
 import type { CacheEntry } from "@modelmesh/core";
 import type { LoadTicket } from "../loading/load-queue.js";
+import type { CopyAdmission } from "./copy-admission.js";
 import { createDeferred, type Deferred } from "./deferred.js";
 
 /** What the mesh keeps with each local cache entry (one copy of a model in the runtime). */
@@ -28,6 +29,8 @@ export interface CopyData {
   afterCalls: (() => void) | undefined;
   /** The load failed because it timed out (the unload then waits 3 s instead of 1 s). */
   timedOut: boolean;
+  /** Latency-based mode: admission of calls to this copy, set once it loaded; else undefined. */
+  admission: CopyAdmission | undefined;
 }
 
 /** A local cache entry of the mesh. */
@@ -55,5 +58,6 @@ export function createCopyData(model: {
     inFlight: 0,
     afterCalls: undefined,
     timedOut: false,
+    admission: undefined,
   };
 }

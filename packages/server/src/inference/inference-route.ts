@@ -1,6 +1,14 @@
 import type { IncomingHttpHeaders } from "node:http2";
-import { isMeshError, isServable, type Logger, type MeshError, type RouteRequest } from "@modelmesh/core";
+import {
+  isMeshError,
+  isServable,
+  type Logger,
+  type MeshError,
+  type RouteOutcome,
+  type RouteRequest,
+} from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
+import type { CopyAdmission, ReleasePermit } from "../cache/copy-admission.js";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
 import { awaitServable } from "../loading/await-copy.js";
@@ -63,6 +71,36 @@ function logInvoke(ctx: MeshContext, call: InferenceCall<unknown>): void {
   }
 }
 
+/** A call waiting longer than this for a permit checks that its copy is still in the cache. */
+const PERMIT_RECHECK_MS = 100;
+
+/**
+ * Latency-based mode: waits for one of the copy's permits. Over the copy's bound the call fails
+ * with "Model queue overload"; a copy removed while the call waited sends it elsewhere.
+ */
+async function admit<T>(
+  ctx: MeshContext,
+  call: InferenceCall<T>,
+  entry: CopyEntry,
+  admission: CopyAdmission,
+): Promise<{ ok: true; release: ReleasePermit } | { ok: false; outcome: RouteOutcome }> {
+  const startMs = Date.now();
+  let release: ReleasePermit;
+  try {
+    release = await admission.acquire(call.signal);
+  } catch (error) {
+    if (isMeshError(error) && error.code === "CAPACITY_EXHAUSTED") {
+      return { ok: false, outcome: { kind: "failed", error } };
+    }
+    throw error;
+  }
+  if (Date.now() - startMs > PERMIT_RECHECK_MS && ctx.cache.peek(call.modelId) !== entry) {
+    release();
+    return { ok: false, outcome: localCopyGone(ctx, call.modelId) };
+  }
+  return { ok: true, release };
+}
+
 async function serveLocal<T>(
   ctx: MeshContext,
   view: RoutingView,
@@ -88,6 +126,12 @@ async function serveLocal<T>(
   ctx.requests.record();
   ctx.modelRates.record(call.modelId);
   const data = entry.data;
+  let release: ReleasePermit | undefined;
+  if (data.admission !== undefined) {
+    const admitted = await admit(ctx, call, entry, data.admission);
+    if (!admitted.ok) return { done: false, outcome: admitted.outcome };
+    release = admitted.release;
+  }
   data.inFlight++;
   view.stats.inFlight++;
   try {
@@ -106,6 +150,7 @@ async function serveLocal<T>(
     }
     return { done: false, outcome: { kind: "failed", error: result.error } };
   } finally {
+    release?.();
     data.inFlight--;
     if (data.inFlight === 0) data.afterCalls?.();
     view.stats.inFlight--;

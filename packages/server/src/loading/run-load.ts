@@ -1,4 +1,5 @@
 import { bytesToUnits, classifyStartupFailure, isMeshError, MeshError } from "@modelmesh/core";
+import { CopyAdmission, resolveMaxInFlight } from "../cache/copy-admission.js";
 import type { CopyEntry } from "../cache/copy-data.js";
 import type { MeshContext } from "../mesh-context.js";
 import { recordLoadFailure } from "../registry/registry-writes.js";
@@ -140,6 +141,8 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
     return;
   }
   if (entry.state.kind === "REMOVED") return;
+  if (ctx.runtime.parameters.limitModelConcurrency)
+    data.admission = createAdmission(ctx, data.modelId, loaded);
   const sizing = !(loaded.sizeBytes > 0);
   if (!sizing) resizeTo(ctx, entry, bytesToUnits(loaded.sizeBytes));
   if (!ctx.cache.markLoaded(entry, { sizing })) return;
@@ -150,4 +153,20 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
   data.loaded.resolve();
   ctx.requestPublish();
   if (sizing) sizeAfterWaitingCalls(ctx, entry);
+}
+
+/**
+ * Latency-based mode: the copy runs at most its `maxConcurrency` calls at once (0 or less from
+ * the runtime is taken as 1, with a warning, as the original did).
+ */
+function createAdmission(ctx: MeshContext, modelId: string, loaded: { readonly maxConcurrency: number }) {
+  let permits = loaded.maxConcurrency;
+  if (!(permits > 0)) {
+    ctx.logger.warn(
+      { modelId, maxConcurrency: permits },
+      "runtime gave no maxConcurrency for the copy; using 1",
+    );
+    permits = 1;
+  }
+  return new CopyAdmission({ permits, maxInFlight: resolveMaxInFlight(ctx.maxInFlightPerCopy, permits) });
 }

@@ -35,6 +35,11 @@ export interface BehaviourSection {
   readonly failFastUpgradeEnabled: boolean;
   /** `MM_DEFAULT_VMODEL_OWNER`: owner of vmodels created without one ("" = none). */
   readonly defaultVModelOwner: string;
+  /**
+   * `MM_MAX_INFLIGHT_PER_MODEL_COPY`: with a runtime that limits model concurrency, calls one copy
+   * admits (running and queued); 0 = max(16, 8 × maxConcurrency), negative = no bound.
+   */
+  readonly maxInFlightPerCopy: number;
 }
 
 const headerMap = json<Record<string, string>>((value) => {
@@ -140,6 +145,15 @@ export function readBehaviourSection(r: ConfigReader): BehaviourSection {
         defaultText: "",
       },
       text,
+    ),
+    maxInFlightPerCopy: r.read(
+      {
+        env: "MM_MAX_INFLIGHT_PER_MODEL_COPY",
+        description:
+          "latency-based mode: calls one copy admits, running and queued (0 = max(16, 8 × its concurrency), negative = no bound)",
+        default: 0,
+      },
+      integer(Number.MIN_SAFE_INTEGER),
     ),
   };
 }
