@@ -16,7 +16,12 @@ describe("CopyAdmission", () => {
     const order: number[] = [];
     const first = await admission.acquire();
     const second = await admission.acquire();
-    const waiting = [3, 4, 5].map((n) => admission.acquire().then((release) => (order.push(n), release)));
+    const waiting = [3, 4, 5].map((n) =>
+      admission.acquire().then((release) => {
+        order.push(n);
+        return release;
+      }),
+    );
     expect([admission.running, admission.queued]).toEqual([2, 3]);
     first();
     first(); // released twice: counted once
