@@ -45,6 +45,8 @@ export type {
   PeerServer,
   PeerStatusAnswer,
   PeerStatusRequest,
+  PeerTls,
+  PeerTlsMaterial,
 } from "./peer/index.js";
 export {
   createPeerRequestListener,

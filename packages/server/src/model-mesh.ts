@@ -6,6 +6,7 @@ import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
 import type { StreamLimits } from "./inference/stream-limits.js";
+import type { PeerTls } from "./peer/peer-tls.js";
 import type { StaticModel } from "./startup/static-models.js";
 
 /** Who this instance is, as published in its instance record (§9.10 of the behaviour reference). */
@@ -82,6 +83,11 @@ export interface ModelMeshOptions {
   readonly maxMessageBytes: number;
   /** Bounds on the internal peer port's connections. Default `DEFAULT_CONNECTION_LIMITS`. */
   readonly peerConnectionLimits?: ConnectionLimits;
+  /**
+   * TLS of the internal peer port and of this instance's connections to peers (mTLS when
+   * `clientAuth`); material changes apply to new connections. Absent: plaintext.
+   */
+  readonly peerTls?: PeerTls;
   /**
    * Per-call bounds of the inference pass-through on the serving and peer ports: request body
    * timeout, stalled-reader timeout, response window toward peers. Default `DEFAULT_STREAM_LIMITS`.

@@ -1,0 +1,90 @@
+import type { Server as Http1Server } from "node:http";
+import type { Http2Server } from "node:http2";
+import type { Socket } from "node:net";
+import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
+import type { Logger } from "@modelmesh/core";
+
+/** `MM_TLS_CLIENT_AUTH`. */
+export type ClientAuth = "NONE" | "OPTIONAL" | "REQUIRE";
+
+/** TLS of the external port, with material that may change while the port is open. */
+export interface ServingTls {
+  /**
+   * NONE: no client certificate asked for. OPTIONAL: asked for; a client may send none, but one
+   * it sends must chain to the trust. REQUIRE: a client without a trusted certificate is refused
+   * in the handshake (gRPC clients see UNAVAILABLE).
+   */
+  readonly clientAuth: ClientAuth;
+  /** Key, certificate chain and client trust (`ca`; absent = Node's default CA list) in force now. */
+  current(): SecureContextOptions;
+  /** Calls `listener` after the material changed; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** Where the decrypted connections go, by the protocol the client chose (ALPN). */
+export interface TlsFrontTargets {
+  readonly h2: Http2Server;
+  readonly h1: Http1Server;
+}
+
+/** The TLS layer in front of the HTTP servers of one port. */
+export interface TlsFront {
+  /** Takes an accepted TCP connection: handshake, then hand-over to HTTP/2 or HTTP/1.1. */
+  accept(socket: Socket): void;
+  /** Stops following material changes. */
+  close(): void;
+}
+
+function presentedCertificate(socket: TLSSocket): boolean {
+  const cert = socket.getPeerCertificate();
+  return cert !== null && Object.keys(cert).length > 0;
+}
+
+/**
+ * Terminates TLS for the external port. ALPN offers `h2` and `http/1.1`: `h2` connections go to
+ * the HTTP/2 server (gRPC, Connect, gRPC-Web), the rest to the HTTP/1.1 server (Connect,
+ * gRPC-Web, REST), so one port serves every protocol over TLS as it does in plaintext. The
+ * handshake must finish within `handshakeTimeoutMs`. A change of the material (rotation) applies
+ * to new handshakes; open connections keep the material they were made with.
+ */
+export function createTlsFront(
+  tls: ServingTls,
+  targets: TlsFrontTargets,
+  options: { readonly handshakeTimeoutMs: number; readonly logger: Logger },
+): TlsFront {
+  const askCert = tls.clientAuth !== "NONE";
+  const server = createTlsServer({
+    ...tls.current(),
+    ALPNProtocols: ["h2", "http/1.1"],
+    requestCert: askCert,
+    rejectUnauthorized: tls.clientAuth === "REQUIRE",
+    handshakeTimeout: options.handshakeTimeoutMs,
+  });
+  server.on("secureConnection", (socket: TLSSocket) => {
+    socket.on("error", () => {});
+    // OPTIONAL accepts a client without a certificate, not one with an untrusted certificate.
+    if (tls.clientAuth === "OPTIONAL" && !socket.authorized && presentedCertificate(socket)) {
+      options.logger.debug(
+        { reason: String(socket.authorizationError) },
+        "external port: untrusted client certificate",
+      );
+      socket.destroy();
+      return;
+    }
+    (socket.alpnProtocol === "h2" ? targets.h2 : targets.h1).emit("connection", socket);
+  });
+  // Failed handshakes (no or untrusted client certificate, plaintext sent to a TLS port, scanners)
+  // concern one client each.
+  server.on("tlsClientError", (error: Error) =>
+    options.logger.debug({ reason: error.message }, "external port: TLS handshake failed"),
+  );
+  const unsubscribe = tls.subscribe(() => server.setSecureContext(tls.current()));
+  return {
+    accept(socket) {
+      // Until the TLS socket owns it nobody listens for the raw socket's errors (see routeSocket).
+      socket.on("error", () => {});
+      server.emit("connection", socket);
+    },
+    close: unsubscribe,
+  };
+}
