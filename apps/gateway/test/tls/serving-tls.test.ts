@@ -74,7 +74,10 @@ describe("external port over TLS", () => {
 
   it("serves gRPC (Connect and grpc-js) and Connect JSON over HTTP/1.1 (curl) with TLS, no client certificate", async () => {
     const { predictor } = tlsClients(mesh("NONE").port, trusting());
-    const answer = await predictor.predict({ text: "over tls" }, { headers: { "mm-model-id": "tls-model-NONE" } });
+    const answer = await predictor.predict(
+      { text: "over tls" },
+      { headers: { "mm-model-id": "tls-model-NONE" } },
+    );
     expect(answer.results[0]?.category).toBe("classification for over tls by model tls-model-NONE");
     expect(await grpcJsPredict(mesh("NONE").port, trusting(), "tls-model-NONE")).toEqual({
       ok: true,
@@ -88,14 +91,24 @@ describe("external port over TLS", () => {
   });
 
   it("refuses plaintext on a TLS port, and a client that does not trust the server's certificate", async () => {
-    const plain = createClient(ModelMesh, createGrpcTransport({ baseUrl: `http://127.0.0.1:${mesh("NONE").port}` }));
-    const error = await plain.getModelStatus({ modelId: "tls-model-NONE" }, { timeoutMs: 10_000 }).catch((e) => e);
+    const plain = createClient(
+      ModelMesh,
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${mesh("NONE").port}` }),
+    );
+    const error = await plain
+      .getModelStatus({ modelId: "tls-model-NONE" }, { timeoutMs: 10_000 })
+      .catch((e) => e);
     // The TLS server drops the connection: Connect reports the HTTP/2 stream's end as cancelled.
     expect(error).toBeInstanceOf(ConnectError);
     expect(["Unavailable", "Canceled"]).toContain(Code[(error as ConnectError).code]);
     const untrusting = await grpcJsPredict(mesh("NONE").port, { ca: rogueCa.root.cert }, "tls-model-NONE");
     expect(untrusting).toMatchObject({ ok: false, code: GRPC_UNAVAILABLE });
-    const curl = await curlConnect(mesh("NONE").port, { caPath: rogueCa.root.certPath }, "getModelStatus", {});
+    const curl = await curlConnect(
+      mesh("NONE").port,
+      { caPath: rogueCa.root.certPath },
+      "getModelStatus",
+      {},
+    );
     expect(curl.exitCode).toBe(60); // curl: peer certificate cannot be authenticated with given CA certificates
   });
 

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import * as http2 from "node:http2";
+import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
@@ -37,7 +40,10 @@ export function tlsClients(
   creds: ClientCreds,
 ): { management: Client<typeof ModelMesh>; predictor: Client<typeof ExamplePredictor> } {
   const transport = tlsTransport(port, creds);
-  return { management: createClient(ModelMesh, transport), predictor: createClient(ExamplePredictor, transport) };
+  return {
+    management: createClient(ModelMesh, transport),
+    predictor: createClient(ExamplePredictor, transport),
+  };
 }
 
 /**
@@ -50,11 +56,17 @@ export function grpcJsPredict(
   creds: ClientCreds,
   modelId: string,
 ): Promise<{ ok: true; category: string } | { ok: false; code: number; details: string }> {
-  const credentials = grpc.credentials.createSsl(creds.ca, creds.client?.key ?? null, creds.client?.cert ?? null);
+  const credentials = grpc.credentials.createSsl(
+    creds.ca,
+    creds.client?.key ?? null,
+    creds.client?.cert ?? null,
+  );
   const client = new grpc.Client(`localhost:${port}`, credentials);
   const metadata = new grpc.Metadata();
   metadata.add("mm-model-id", modelId);
-  const body = Buffer.from(toBinary(PredictRequestSchema, create(PredictRequestSchema, { text: "over tls" })));
+  const body = Buffer.from(
+    toBinary(PredictRequestSchema, create(PredictRequestSchema, { text: "over tls" })),
+  );
   const identity = (bytes: Buffer) => bytes;
   return new Promise((resolve) => {
     client.makeUnaryRequest(
@@ -124,5 +136,75 @@ export function presentedSerial(
       resolve({ ok: true, serial });
     });
     socket.once("error", (error) => resolve({ ok: false, error: error.message }));
+  });
+}
+
+/**
+ * A folder laid out like a Kubernetes Secret volume: each file is a symlink `name -> ..data/name`,
+ * and `..data` a symlink to a timestamped folder, swapped atomically (rename) on every update,
+ * after which the previous folder is removed.
+ */
+export class SecretVolume {
+  readonly dir: string;
+  #version = 0;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** The path a pod would read `name` at. */
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Replaces the volume's contents at once, as the kubelet does. */
+  write(files: Readonly<Record<string, Buffer>>): void {
+    const previous = this.#version === 0 ? undefined : `..v${this.#version}`;
+    const next = `..v${++this.#version}`;
+    mkdirSync(join(this.dir, next));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, next, name), content);
+    symlinkSync(next, join(this.dir, "..data_tmp"));
+    renameSync(join(this.dir, "..data_tmp"), join(this.dir, "..data"));
+    for (const name of Object.keys(files)) {
+      if (!existsSync(join(this.dir, name))) symlinkSync(join("..data", name), join(this.dir, name));
+    }
+    if (previous !== undefined) rmSync(join(this.dir, previous), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opens an HTTP/2 connection over TLS to `port` (a peer port) with `creds`, sends one request
+ * and resolves "answered" once response headers arrive, or the error that ended the connection
+ * (a refused handshake shows here, not in the TLS handshake of TLS 1.3, where the server checks
+ * the client's certificate after the client considers itself connected).
+ */
+export function http2Probe(
+  port: number,
+  creds: Partial<ClientCreds> & { readonly plaintext?: boolean },
+): Promise<string> {
+  return new Promise((resolve) => {
+    const session = creds.plaintext
+      ? http2.connect(`http://127.0.0.1:${port}`)
+      : http2.connect(`https://127.0.0.1:${port}`, {
+          ...(creds.ca === undefined ? {} : { ca: creds.ca }),
+          ...(creds.client === undefined ? {} : { cert: creds.client.cert, key: creds.client.key }),
+          checkServerIdentity: () => undefined,
+          rejectUnauthorized: creds.ca !== undefined,
+        });
+    const done = (outcome: string) => {
+      session.destroy();
+      resolve(outcome);
+    };
+    session.on("error", (error) => done(`error: ${error.message}`));
+    session.on("close", () => done("closed"));
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/mmesh.internal.Nothing/probe",
+      "content-type": "application/grpc",
+    });
+    stream.on("response", () => done("answered"));
+    stream.on("error", (error) => done(`error: ${error.message}`));
+    stream.on("close", () => done(`stream closed: ${stream.rstCode}`));
+    stream.end();
   });
 }
