@@ -35,9 +35,47 @@ export interface TlsFront {
   close(): void;
 }
 
+/** At most one refused-handshake log line per this many ms. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * A warn logger that drops lines within `intervalMs` of the last one of the same kind (`key`,
+ * e.g. an OpenSSL error code), counting them: a flood of one failure costs one line per
+ * interval, and each different failure is still seen.
+ */
+function throttled(
+  logger: Logger,
+  intervalMs: number,
+): (key: string, fields: Record<string, unknown>, msg: string) => void {
+  const seen = new Map<string, { lastMs: number; dropped: number }>();
+  return (key, fields, msg) => {
+    const now = Date.now();
+    const entry = seen.get(key);
+    if (entry !== undefined && now - entry.lastMs < intervalMs) {
+      entry.dropped++;
+      return;
+    }
+    logger.warn({ ...fields, ...(entry?.dropped ? { alsoRefused: entry.dropped } : {}) }, msg);
+    // Keys are error codes (a few dozen exist); the bound only guards against surprises.
+    if (seen.size > 100) seen.clear();
+    seen.set(key, { lastMs: now, dropped: 0 });
+  };
+}
+
 function presentedCertificate(socket: TLSSocket): boolean {
   const cert = socket.getPeerCertificate();
   return cert !== null && Object.keys(cert).length > 0;
+}
+
+/**
+ * Why a client's certificate is refused (an OpenSSL verify code such as `CERT_HAS_EXPIRED`, or
+ * `NO_CLIENT_CERTIFICATE`), or undefined when the connection may proceed. OPTIONAL accepts a
+ * client without a certificate, not one with an untrusted certificate.
+ */
+function clientCertRefusal(mode: ClientAuth, socket: TLSSocket): string | undefined {
+  if (mode === "NONE" || socket.authorized) return undefined;
+  if (!presentedCertificate(socket)) return mode === "REQUIRE" ? "NO_CLIENT_CERTIFICATE" : undefined;
+  return String(socket.authorizationError ?? "UNTRUSTED_CLIENT_CERTIFICATE");
 }
 
 /**
@@ -57,26 +95,30 @@ export function createTlsFront(
     ...tls.current(),
     ALPNProtocols: ["h2", "http/1.1"],
     requestCert: askCert,
-    rejectUnauthorized: tls.clientAuth === "REQUIRE",
+    // Checked in `secureConnection` instead: Node would close the connection without saying why.
+    rejectUnauthorized: false,
     handshakeTimeout: options.handshakeTimeoutMs,
   });
+  // Failed handshakes (no or untrusted client certificate, plaintext sent to a TLS port,
+  // scanners) concern one client each. The client learns nothing but a reset connection, so the
+  // reason is logged here, at most once per interval with a count of the others.
+  const report = throttled(options.logger, REFUSAL_LOG_INTERVAL_MS);
   server.on("secureConnection", (socket: TLSSocket) => {
     socket.on("error", () => {});
-    // OPTIONAL accepts a client without a certificate, not one with an untrusted certificate.
-    if (tls.clientAuth === "OPTIONAL" && !socket.authorized && presentedCertificate(socket)) {
-      options.logger.debug(
-        { reason: String(socket.authorizationError) },
-        "external port: untrusted client certificate",
-      );
+    const refusal = clientCertRefusal(tls.clientAuth, socket);
+    if (refusal !== undefined) {
+      report(refusal, { reason: refusal }, "external port: client certificate refused");
       socket.destroy();
       return;
     }
     (socket.alpnProtocol === "h2" ? targets.h2 : targets.h1).emit("connection", socket);
   });
-  // Failed handshakes (no or untrusted client certificate, plaintext sent to a TLS port, scanners)
-  // concern one client each.
-  server.on("tlsClientError", (error: Error) =>
-    options.logger.debug({ reason: error.message }, "external port: TLS handshake failed"),
+  server.on("tlsClientError", (error: Error & { code?: string }) =>
+    report(
+      error.code ?? "other",
+      { reason: error.message, code: error.code },
+      "external port: TLS handshake refused",
+    ),
   );
   const unsubscribe = tls.subscribe(() => server.setSecureContext(tls.current()));
   return {

@@ -1,12 +1,24 @@
+import { fileURLToPath } from "node:url";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ModelMesh } from "@modelmesh/proto";
 import { createTestCa, type TestCertFiles, type TestCertificateAuthority } from "@modelmesh/testkit/certs";
 import { startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
-import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { startTsProcess, stopAllProcesses } from "@modelmesh/testkit/processes";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, Status, sizedModel } from "../support.js";
-import { type ClientCreds, curlConnect, grpcJsPredict, tlsClients, tlsEnv } from "./tls-support.js";
+import {
+  type ClientCreds,
+  curlConnect,
+  grpcJsPredict,
+  http2Probe,
+  presentedSerial,
+  tlsClients,
+  tlsEnv,
+} from "./tls-support.js";
+
+const entry = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
 const GRPC_UNAVAILABLE = 14;
 
@@ -158,5 +170,45 @@ describe("external port over TLS", () => {
       .map((line) => line.msg);
     expect(warnings).toContain("MM_SVC_GRPC_PRIVATE_KEY_PATH is deprecated; use MM_TLS_PRIVATE_KEY_PATH");
     expect(warnings).toContain("MM_SVC_GRPC_CA_CERT_PATH is deprecated; use MM_TLS_KEY_CERT_PATH");
+  });
+
+  it("names the problem: an expired client certificate or an untrusted server in the handshake", async () => {
+    const expiredClient = ca.issue({ name: "expired-client", days: -1 });
+    // The client sees the connection reset (Node's TLS server sends no alert); the server logs why.
+    const refused = await http2Probe(mesh("REQUIRE").port, trusting({ client: expiredClient }));
+    expect(refused).not.toBe("answered");
+    await waitUntil(
+      () =>
+        mesh("REQUIRE")
+          .logs()
+          .some(
+            (l) => l.msg === "external port: client certificate refused" && l.reason === "CERT_HAS_EXPIRED",
+          ),
+      { timeoutMs: 10_000, description: "the refusal and its reason logged" },
+    );
+    const untrusted = await presentedSerial(mesh("NONE").port, { ca: rogueCa.root.cert });
+    expect(untrusted).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/unable to (verify|get local issuer)/),
+    });
+  });
+
+  it("refuses to start with an expired or mismatched server certificate: every problem listed, exit 2", async () => {
+    const expired = ca.issue({ name: "expired-server", days: -1 });
+    const other = ca.issue({ name: "other-server" });
+    const child = startTsProcess({
+      name: "modelmesh-bad-tls",
+      entry,
+      env: {
+        MM_TLS_KEY_CERT_PATH: expired.certPath,
+        MM_TLS_PRIVATE_KEY_PATH: other.keyPath,
+        MM_INTERNAL_TRUST_CERTS: "/no/such/trust.pem",
+      },
+    });
+    expect(await child.exited).toBe(2);
+    const output = child.output();
+    expect(output).toContain("expired on");
+    expect(output).toContain(`${other.keyPath} does not match the certificate in ${expired.certPath}`);
+    expect(output).toContain("MM_INTERNAL_TRUST_CERTS: cannot read /no/such/trust.pem");
   });
 });
