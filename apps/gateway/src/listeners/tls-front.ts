@@ -97,14 +97,25 @@ export function createTlsFront(
     requestCert: askCert,
     // Checked in `secureConnection` instead: Node would close the connection without saying why.
     rejectUnauthorized: false,
-    handshakeTimeout: options.handshakeTimeoutMs,
+    // Node's own handshake timeout ends the TLS socket but leaves a wrapped connection open:
+    // `accept` sets the deadline on the TCP connection instead.
   });
+  // Handshake deadlines of the connections still in their handshake, by remote address and port
+  // (unique among the open connections of one port; the TLS socket reports the same pair).
+  const deadlines = new Map<string, NodeJS.Timeout>();
+  const keyOf = (socket: Socket) => `${socket.remoteAddress}|${socket.remotePort}`;
+  const handshakeDone = (socket: Socket) => {
+    const key = keyOf(socket);
+    clearTimeout(deadlines.get(key));
+    deadlines.delete(key);
+  };
   // Failed handshakes (no or untrusted client certificate, plaintext sent to a TLS port,
   // scanners) concern one client each. The client learns nothing but a reset connection, so the
   // reason is logged here, at most once per interval with a count of the others.
   const report = throttled(options.logger, REFUSAL_LOG_INTERVAL_MS);
   server.on("secureConnection", (socket: TLSSocket) => {
     socket.on("error", () => {});
+    handshakeDone(socket);
     const refusal = clientCertRefusal(tls.clientAuth, socket);
     if (refusal !== undefined) {
       report(refusal, { reason: refusal }, "external port: client certificate refused");
@@ -125,6 +136,14 @@ export function createTlsFront(
     accept(socket) {
       // Until the TLS socket owns it nobody listens for the raw socket's errors (see routeSocket).
       socket.on("error", () => {});
+      // One deadline from accept to the end of the handshake, as for plaintext protocol detection.
+      const key = keyOf(socket);
+      const deadline = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs);
+      deadline.unref();
+      deadlines.set(key, deadline);
+      socket.once("close", () => {
+        if (deadlines.get(key) === deadline) handshakeDone(socket);
+      });
       server.emit("connection", socket);
     },
     close: unsubscribe,
