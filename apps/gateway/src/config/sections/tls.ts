@@ -92,7 +92,7 @@ function readServing(r: ConfigReader) {
       env: "MM_TLS_TRUST_CERT_PATH",
       flag: "tls-trust-cert-path",
       description:
-        "PEM files (comma-separated) client certificates must chain to; unset = system trust store",
+        "PEM files (comma-separated) client certificates must chain to; unset = Node's built-in CA list",
     },
     pathList,
   );
