@@ -150,6 +150,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   const peerService = createPeerService(ctx, options.maxMessageBytes, {
     stream: streamLimits,
     ...(options.peerConnectionLimits === undefined ? {} : { connection: options.peerConnectionLimits }),
+    ...(options.peerTls === undefined ? {} : { tls: options.peerTls }),
   });
   const view = createRoutingView(ctx, freshSelf, constraints, peerService?.link);
   const vmodelsTable = options.store.table("vmodels", vmodelRecordCodec);

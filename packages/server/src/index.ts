@@ -54,6 +54,8 @@ export type {
   PeerServer,
   PeerStatusAnswer,
   PeerStatusRequest,
+  PeerTls,
+  PeerTlsMaterial,
 } from "./peer/index.js";
 export {
   createPeerRequestListener,

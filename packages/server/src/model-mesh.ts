@@ -7,6 +7,7 @@ import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
 import type { StreamLimits } from "./inference/stream-limits.js";
 import type { PayloadProcessingOptions } from "./payload/payload-processing.js";
+import type { PeerTls } from "./peer/peer-tls.js";
 import type { StaticModel } from "./startup/static-models.js";
 import type { MeshLogLevel } from "./tasks/dynamic-config.js";
 
@@ -84,6 +85,11 @@ export interface ModelMeshOptions {
   readonly maxMessageBytes: number;
   /** Bounds on the internal peer port's connections. Default `DEFAULT_CONNECTION_LIMITS`. */
   readonly peerConnectionLimits?: ConnectionLimits;
+  /**
+   * TLS of the internal peer port and of this instance's connections to peers (mTLS when
+   * `clientAuth`); material changes apply to new connections. Absent: plaintext.
+   */
+  readonly peerTls?: PeerTls;
   /**
    * Per-call bounds of the inference pass-through on the serving and peer ports: request body
    * timeout, stalled-reader timeout, response window toward peers. Default `DEFAULT_STREAM_LIMITS`.

@@ -26,8 +26,10 @@ export interface HitLegRun {
 
 /** Options for {@link runHitLeg}. */
 export interface HitLegOptions {
-  /** Port the leg's calls go to (127.0.0.1, h2c). */
+  /** Port the leg's calls go to (127.0.0.1, h2c unless `tls`). */
   readonly port: number;
+  /** Speak TLS (h2 by ALPN; h2load does not check the certificate). */
+  readonly tls?: boolean;
   readonly body: Uint8Array;
   /** Request headers, e.g. `{ "mm-model-id": "m" }`. */
   readonly headers: Readonly<Record<string, string>>;
@@ -50,7 +52,7 @@ export async function runHitLeg(options: HitLegOptions): Promise<HitLegRun> {
   const proxyBefore = processesCpuUs(options.proxyPids);
   const runtimeBefore = processesCpuUs(options.runtimePids);
   const result = await runH2load({
-    url: `http://127.0.0.1:${options.port}${PREDICT_PATH}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${options.port}${PREDICT_PATH}`,
     body: options.body,
     headers: options.headers,
     streams: options.streams,

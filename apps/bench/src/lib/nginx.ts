@@ -13,6 +13,8 @@ export interface NginxGrpcProxyOptions {
   readonly listenPort?: number;
   /** Idle upstream connections kept open (nginx opens one per concurrent call). Default 128. */
   readonly upstreamKeepalive?: number;
+  /** Terminate TLS on the listening port with this key pair (PEM files) instead of h2c. */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string };
 }
 
 /** A running nginx acting as a plain gRPC reverse proxy. */
@@ -43,7 +45,14 @@ export function nginxGrpcConfig(
   listenPort: number,
   upstreamPort: number,
   keepalive: number,
+  tls?: NginxGrpcProxyOptions["tls"],
 ): string {
+  const listen =
+    tls === undefined
+      ? `listen 127.0.0.1:${listenPort} http2;`
+      : `listen 127.0.0.1:${listenPort} ssl http2;
+    ssl_certificate ${tls.certPath};
+    ssl_certificate_key ${tls.keyPath};`;
   return `worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -64,7 +73,7 @@ http {
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:${listenPort} http2;
+    ${listen}
     http2_max_concurrent_streams 1024;
     location / {
       grpc_pass grpc://runtime;
@@ -109,7 +118,13 @@ export async function startNginxGrpcProxy(options: NginxGrpcProxyOptions): Promi
   const dir = mkdtempSync(join(tmpdir(), "mm-nginx-"));
   chmodSync(dir, 0o755);
   const port = options.listenPort ?? (await freePort());
-  const config = nginxGrpcConfig(dir, port, options.upstreamPort, options.upstreamKeepalive ?? 128);
+  const config = nginxGrpcConfig(
+    dir,
+    port,
+    options.upstreamPort,
+    options.upstreamKeepalive ?? 128,
+    options.tls,
+  );
   writeFileSync(join(dir, "nginx.conf"), config);
   const child = startProcess({
     name: "nginx",

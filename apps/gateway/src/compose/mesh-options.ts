@@ -1,6 +1,6 @@
 import type { Logger, MeshStore } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
-import type { ModelMeshOptions } from "@modelmesh/server";
+import type { ModelMeshOptions, PeerTls } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
 import type { LogLevel } from "../config/sections/behaviour.js";
 import { defaultDataplaneConfig } from "../config/sections/dataplane.js";
@@ -9,7 +9,13 @@ import type { LiveLogLevel } from "../logging.js";
 /** Builds the options of `createModelMesh` from the frozen config and the connected ports. */
 export function meshOptions(
   config: GatewayConfig,
-  ports: { store: MeshStore; runtime: RuntimeConnection; logger: Logger; logLevel?: LiveLogLevel },
+  ports: {
+    store: MeshStore;
+    runtime: RuntimeConnection;
+    logger: Logger;
+    logLevel?: LiveLogLevel;
+    peerTls?: PeerTls;
+  },
 ): ModelMeshOptions {
   const { identity, transport, timings, behaviour, typeConstraints } = config;
   const { staticModels } = config.staticRegistration;
@@ -41,6 +47,7 @@ export function meshOptions(
     },
     maxMessageBytes: transport.maxMessageBytes,
     peerConnectionLimits: config.connectionLimits,
+    ...(ports.peerTls === undefined ? {} : { peerTls: ports.peerTls }),
     streamLimits: {
       requestBodyTimeoutMs: config.streamLimits.requestBodyTimeoutMs,
       stallTimeoutMs: config.streamLimits.stallTimeoutMs,

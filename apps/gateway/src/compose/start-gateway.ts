@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config/config.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
 import type { LiveLogLevel } from "../logging.js";
+import { type StartedTls, startTls } from "../tls/start-tls.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -34,6 +35,8 @@ interface Parts {
   listener?: DualProtocolServer;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
+  /** TLS material of both ports, following its files. */
+  tls?: StartedTls;
 }
 
 /** Options for {@link startGateway}. */
@@ -76,6 +79,7 @@ async function closeParts(
     logger.error({ err: error }, "mesh shutdown failed");
   });
   parts.runtime?.close();
+  parts.tls?.close();
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
   });
@@ -125,6 +129,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         limits: smallPortLimits,
       });
     }
+    const tls = startTls(config.tls, logger);
+    if (tls !== undefined) parts.tls = tls;
     parts.store = await openMeshStore(config, logger);
     options.signal?.throwIfAborted();
     parts.runtime = await connectRuntime({
@@ -139,6 +145,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         // The mesh names its own component in its log lines.
         logger,
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+        ...(parts.tls?.peer === undefined ? {} : { peerTls: parts.tls.peer }),
       }),
     );
     await parts.mesh.start();
@@ -164,6 +171,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       maxConnectionAgeGraceMs: config.transport.maxConnectionAgeGraceMs,
       limits: config.connectionLimits,
       logger,
+      ...(parts.tls === undefined ? {} : { tls: parts.tls.serving }),
     });
   } catch (error) {
     await closeParts(parts, Date.now() + 2000, logger);
@@ -177,6 +185,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       port,
       probePort: config.transport.probePort,
       store: config.store.store.kind,
+      tls: config.tls.serving?.clientAuth ?? "off",
+      peerTls: config.tls.peer === null ? "off" : config.tls.peer.clientAuth ? "mtls" : "tls",
     },
     "modelmesh ready",
   );

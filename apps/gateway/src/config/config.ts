@@ -12,6 +12,7 @@ import { readStaticRegistrationSection, type StaticRegistrationSection } from ".
 import { readStoreSection, type StoreSection } from "./sections/store.js";
 import { readStreamLimitsSection, type StreamLimitsSection } from "./sections/stream-limits.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
+import { readTlsSection, type TlsSection } from "./sections/tls.js";
 import { readTransportSection, type TransportSection } from "./sections/transport.js";
 import { readTypeConstraintsSection, type TypeConstraintsSection } from "./sections/type-constraints.js";
 
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   readonly identity: IdentitySection;
   readonly store: StoreSection;
   readonly transport: TransportSection;
+  /** `MM_TLS_*`, `MM_ENABLE_SSL`, ...: TLS of the external and peer ports. */
+  readonly tls: TlsSection;
   /** `MM_CONN_*`: bounds on the connections of every port. */
   readonly connectionLimits: ConnectionLimitsSection;
   readonly runtime: RuntimeSection;
@@ -46,7 +49,7 @@ export type LoadConfigResult =
 
 // Options of the original that this version recognises but does not implement yet: setting them
 // is reported, so nobody believes they took effect.
-const notYetSupported = ["MM_INFO_METRICS", "MM_TLS_KEY_CERT_PATH", "MM_TLS_PRIVATE_KEY_PATH"];
+const notYetSupported = ["MM_INFO_METRICS"];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -103,6 +106,7 @@ export function loadConfig(input: {
   for (const e of flagErrors) r.fail(e);
   const store = readStoreSection(r);
   const transport = readTransportSection(r);
+  const tls = readTlsSection(r);
   const connectionLimits = readConnectionLimitsSection(r);
   const identity = readIdentitySection(r, {
     etcd: store.store.kind === "etcd",
@@ -125,6 +129,7 @@ export function loadConfig(input: {
     identity,
     store,
     transport,
+    tls,
     connectionLimits,
     runtime,
     behaviour,

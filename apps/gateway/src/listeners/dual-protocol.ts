@@ -11,6 +11,7 @@ import { type Logger, noopLogger } from "@modelmesh/core";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardHttp2Session } from "@modelmesh/server";
 import { HTTP2_HEADER_LIST_CEILING, refuseOversizedHeaders } from "./header-limit.js";
 import { trackHttp1Connections } from "./http1-limits.js";
+import { createTlsFront, type ServingTls } from "./tls-front.js";
 
 // Every HTTP/2 cleartext connection with prior knowledge starts with this preface (RFC 9113 §3.4).
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -36,6 +37,8 @@ export interface DualProtocolOptions {
   readonly limits?: ConnectionLimits;
   /** Where failures of the port itself (not of single connections) are reported. */
   readonly logger?: Logger;
+  /** TLS on the port (ALPN `h2` and `http/1.1`); absent = plaintext (h2c and HTTP/1.1). */
+  readonly tls?: ServingTls;
 }
 
 /** The running listener. */
@@ -84,9 +87,10 @@ function routeSocket(
 }
 
 /**
- * Listens on one plaintext port for HTTP/2 (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect JSON,
- * gRPC-Web) at the same time, by reading the first bytes of each connection. Every connection
- * is bounded by `limits`: see {@link ConnectionLimits}.
+ * Listens on one port for HTTP/2 (gRPC, Connect, gRPC-Web) and HTTP/1.1 (Connect JSON, gRPC-Web)
+ * at the same time: in plaintext by reading the first bytes of each connection, over TLS by the
+ * protocol the client chose in the handshake (ALPN). Every connection is bounded by `limits`:
+ * see {@link ConnectionLimits}.
  */
 export async function listenDualProtocol(options: DualProtocolOptions): Promise<DualProtocolServer> {
   const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
@@ -123,10 +127,15 @@ export async function listenDualProtocol(options: DualProtocolOptions): Promise<
       ageLimit(session, options.maxConnectionAgeMs, options.maxConnectionAgeGraceMs ?? null);
   });
   let openConnections = 0;
+  const tlsFront =
+    options.tls === undefined
+      ? undefined
+      : createTlsFront(options.tls, { h2, h1 }, { handshakeTimeoutMs: limits.handshakeTimeoutMs, logger });
   const net: NetServer = createNetServer({ pauseOnConnect: false }, (socket) => {
     openConnections++;
     socket.once("close", () => openConnections--);
-    routeSocket(socket, h2, h1, limits.handshakeTimeoutMs);
+    if (tlsFront !== undefined) tlsFront.accept(socket);
+    else routeSocket(socket, h2, h1, limits.handshakeTimeoutMs);
   });
   // Connections beyond the cap are closed by Node as soon as they are accepted.
   net.maxConnections = limits.maxConnections;
@@ -149,6 +158,7 @@ export async function listenDualProtocol(options: DualProtocolOptions): Promise<
       return openConnections;
     },
     async close(graceMs) {
+      tlsFront?.close();
       net.close();
       for (const session of sessions) session.close();
       h1.closeIdleConnections();

@@ -154,6 +154,7 @@ describe("overlay facts", () => {
     const mount = mm.volumeMounts?.find((m) => m.name === volume?.name);
     expect(envValue(mm, "MM_TLS_KEY_CERT_PATH")).toBe(`${mount?.mountPath}/tls.crt`);
     expect(envValue(mm, "MM_TLS_PRIVATE_KEY_PATH")).toBe(`${mount?.mountPath}/tls.key`);
+    expect(envValue(mm, "MM_INTERNAL_TRUST_CERTS")).toBe(`${mount?.mountPath}/ca.crt`);
   });
 
   it("uds: the runtime's socket is in a volume both containers mount", async () => {

@@ -2,6 +2,7 @@ import type { InstanceRecord, PeerStatsView } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
 import { PeerClient, type PeerRef } from "../peer/peer-client.js";
 import { PeerDirectory } from "../peer/peer-directory.js";
+import type { PeerTls } from "../peer/peer-tls.js";
 
 /**
  * The sending side of the peer protocol for one mesh instance: one {@link PeerDirectory} (pooled
@@ -14,10 +15,18 @@ export class PeerLink {
   readonly #ctx: MeshContext;
   readonly #unsubscribe: () => void;
 
-  /** `windowBytes`: HTTP/2 receive window per call and connection to each peer (see `StreamLimits`). */
-  constructor(ctx: MeshContext, maxMessageBytes: number, windowBytes: number) {
+  /**
+   * `windowBytes`: HTTP/2 receive window per call and connection to each peer (see
+   * `StreamLimits`); `tls`: TLS of connections to peers (absent: plaintext).
+   */
+  constructor(ctx: MeshContext, maxMessageBytes: number, transport: { windowBytes: number; tls?: PeerTls }) {
     this.#ctx = ctx;
-    this.directory = new PeerDirectory({ maxMessageBytes, windowBytes });
+    const { windowBytes, tls } = transport;
+    this.directory = new PeerDirectory({
+      maxMessageBytes,
+      windowBytes,
+      ...(tls === undefined ? {} : { tls }),
+    });
     this.client = new PeerClient({ directory: this.directory });
     this.#unsubscribe = ctx.instancesMirror.subscribe(() => this.#retainLive());
   }

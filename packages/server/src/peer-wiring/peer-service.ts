@@ -3,6 +3,7 @@ import type { StreamLimits } from "../inference/stream-limits.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig } from "../model-mesh.js";
 import { listenPeerServer, type PeerServer } from "../peer/peer-server.js";
+import type { PeerTls } from "../peer/peer-tls.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { MeshPeerHandler } from "./peer-handler.js";
 import { PeerLink } from "./peer-link.js";
@@ -11,6 +12,8 @@ import { PeerLink } from "./peer-link.js";
 export interface PeerServiceLimits {
   readonly stream: StreamLimits;
   readonly connection?: ConnectionLimits;
+  /** TLS of the peer port and of connections to peers; absent = plaintext. */
+  readonly tls?: PeerTls;
 }
 
 /** How long open peer connections may finish their calls once the server stops accepting, ms. */
@@ -32,7 +35,10 @@ export class PeerService {
     this.#ctx = ctx;
     this.#maxMessageBytes = maxMessageBytes;
     this.#limits = limits;
-    this.link = new PeerLink(ctx, maxMessageBytes, limits.stream.responseWindowBytes);
+    this.link = new PeerLink(ctx, maxMessageBytes, {
+      windowBytes: limits.stream.responseWindowBytes,
+      ...(limits.tls === undefined ? {} : { tls: limits.tls }),
+    });
   }
 
   /** The bound internal port, once listening. */
@@ -68,8 +74,10 @@ export class PeerService {
       port: ctx.identity.internalPort,
       logger: ctx.logger,
       ...(connectionLimits === undefined ? {} : { limits: connectionLimits }),
+      ...(this.#limits.tls === undefined ? {} : { tls: this.#limits.tls }),
     });
-    ctx.logger.info({ port: this.#server.port }, "peer service listening");
+    const tls = this.#limits.tls === undefined ? "off" : this.#limits.tls.clientAuth ? "mtls" : "tls";
+    ctx.logger.info({ port: this.#server.port, tls }, "peer service listening");
   }
 
   /** Resolves once no peer call is being served here, or at `deadlineMs` (epoch ms). */

@@ -47,6 +47,8 @@ export { peerRequestHeaders } from "./peer-headers.js";
 export type { ListenPeerServerOptions, PeerServer, PeerServiceOptions } from "./peer-server.js";
 export { createPeerRequestListener, listenPeerServer, MAX_STATUS_REQUEST_BYTES } from "./peer-server.js";
 export { destinationMismatch, peerConnectError, peerStatusService } from "./peer-status-service.js";
+export type { PeerTls, PeerTlsMaterial } from "./peer-tls.js";
+export { peerClientOptions, peerServerContext, peerServerOptions } from "./peer-tls.js";
 export { PeerTraffic } from "./peer-traffic.js";
 export type { ConnectSessionManager } from "./pool-session-manager.js";
 export { poolSessionManager } from "./pool-session-manager.js";

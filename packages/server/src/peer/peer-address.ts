@@ -1,6 +1,8 @@
 import { connect as connectSocket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import type { InstanceRecord } from "@modelmesh/core";
 import type { Http2Target } from "@modelmesh/runtime-client";
+import { type PeerTls, peerClientOptions } from "./peer-tls.js";
 
 /** The internal peer port when an instance record names only its location (`MM_INTERNAL_GRPC_PORT`). */
 export const DEFAULT_INTERNAL_PORT = 8080;
@@ -40,12 +42,27 @@ export function peerEndpointOf(
 }
 
 /**
- * The plaintext HTTP/2 target of a peer endpoint. Nagle's algorithm is off: a forwarded call's
- * frames go out at once (the same reasoning as the runtime's data-plane target).
+ * The HTTP/2 target of a peer endpoint: plaintext, or TLS with `tls` (each new connection takes
+ * the material current at that moment, so a rotated certificate or trust applies to the next
+ * connection). Nagle's algorithm is off: a forwarded call's frames go out at once (the same
+ * reasoning as the runtime's data-plane target).
  */
-export function peerTarget(endpoint: PeerEndpoint): Http2Target {
+export function peerTarget(endpoint: PeerEndpoint, tls?: PeerTls): Http2Target {
   const { host, port } = endpoint;
   const authority = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  if (tls !== undefined) {
+    return {
+      url: `https://${authority}`,
+      options: {
+        createConnection: () =>
+          connectTls({
+            socket: connectSocket({ host, port, noDelay: true }),
+            ...peerClientOptions(tls.current()),
+          }),
+      },
+      label: authority,
+    };
+  }
   return {
     url: `http://${authority}`,
     options: { createConnection: () => connectSocket({ host, port, noDelay: true }) },

@@ -5,6 +5,7 @@ import { MeshPeerService } from "@modelmesh/proto";
 import { GrpcForwarder, Http2SessionPool, type SessionPoolOptions } from "@modelmesh/runtime-client";
 import { DEFAULT_INTERNAL_PORT, peerEndpointOf, peerTarget } from "./peer-address.js";
 import { decodePeerError } from "./peer-errors.js";
+import type { PeerTls } from "./peer-tls.js";
 import { poolSessionManager } from "./pool-session-manager.js";
 import type { PeerResult } from "./routing-context.js";
 
@@ -43,6 +44,8 @@ export interface PeerDirectoryOptions extends SessionPoolOptions {
   readonly backoffMaxMs?: number;
   /** Clock for the backoff, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
+  /** TLS (and the client certificate for mTLS) of connections to peers; absent = plaintext. */
+  readonly tls?: PeerTls;
 }
 
 /** Default {@link PeerDirectoryOptions.connectTimeoutMs}: generous for a loaded machine, short next to a call. */
@@ -128,7 +131,7 @@ export class PeerDirectory {
         }),
       };
     }
-    const target = peerTarget(endpoint);
+    const target = peerTarget(endpoint, this.#options.tls);
     if (known !== undefined && known.connection.label === target.label) {
       if (known.record.startTimeMs !== record.startTimeMs) {
         known.backoff.failures = 0;

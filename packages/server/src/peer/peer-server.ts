@@ -8,6 +8,7 @@ import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "../connections
 import { guardHttp2Session } from "../connections/guard-session.js";
 import { createForwardedHandler } from "./forwarded-handler.js";
 import { peerStatusService } from "./peer-status-service.js";
+import { type PeerTls, peerServerContext, peerServerOptions } from "./peer-tls.js";
 import type { PeerHandler } from "./types.js";
 
 /** Options for {@link createPeerRequestListener}. */
@@ -57,6 +58,11 @@ export interface ListenPeerServerOptions extends PeerServiceOptions {
   readonly windowBytes?: number;
   /** Bounds on the connections peers (or anyone reaching the port) open. Default {@link DEFAULT_CONNECTION_LIMITS}. */
   readonly limits?: ConnectionLimits;
+  /**
+   * TLS (mTLS with `clientAuth`); absent = h2c. A change of its material applies to new
+   * connections; open ones keep theirs. A peer that fails the handshake is refused.
+   */
+  readonly tls?: PeerTls;
 }
 
 /** A listening peer server. */
@@ -70,14 +76,31 @@ export interface PeerServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts an h2c server on the internal peer port. */
+function createServer(options: ListenPeerServerOptions, windowBytes: number, limits: ConnectionLimits) {
+  const settings = { initialWindowSize: windowBytes, maxConcurrentStreams: limits.maxConcurrentStreams };
+  const listener = createPeerRequestListener(options);
+  const tls = options.tls;
+  if (tls === undefined) return { server: http2.createServer({ settings }, listener), unsubscribe: () => {} };
+  const server = http2.createSecureServer(
+    { ...peerServerOptions(tls), handshakeTimeout: limits.handshakeTimeoutMs, settings },
+    listener,
+  );
+  // A peer without a valid certificate (or not speaking TLS) ends here; not worth more than debug.
+  server.on("tlsClientError", (error: Error) =>
+    options.logger?.debug({ reason: error.message }, "peer port: TLS handshake refused"),
+  );
+  const unsubscribe = tls.subscribe(() => {
+    server.setSecureContext(peerServerContext(tls.current()));
+    options.logger?.info({}, "peer port: new TLS certificate in use for new connections");
+  });
+  return { server, unsubscribe };
+}
+
+/** Starts the internal peer port's server: h2c, or HTTP/2 over TLS with `tls`. */
 export async function listenPeerServer(options: ListenPeerServerOptions): Promise<PeerServer> {
   const windowBytes = options.windowBytes ?? 8 * 1024 * 1024;
   const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
-  const server = http2.createServer(
-    { settings: { initialWindowSize: windowBytes, maxConcurrentStreams: limits.maxConcurrentStreams } },
-    createPeerRequestListener(options),
-  );
+  const { server, unsubscribe } = createServer(options, windowBytes, limits);
   // Connections beyond the cap are closed by Node before they cost more than the accept.
   server.maxConnections = limits.maxConnections;
   // Answers go out at once instead of waiting for the previous segment's ACK (Nagle).
@@ -106,6 +129,7 @@ export async function listenPeerServer(options: ListenPeerServerOptions): Promis
   return {
     port,
     close(graceMs = 0) {
+      unsubscribe();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.close();
       const destroyAll = () => {
