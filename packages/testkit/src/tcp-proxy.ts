@@ -122,7 +122,11 @@ export async function startTcpProxy(options: {
   };
 }
 
-/** Copies `from` → `to` under the current mode; delayed chunks keep their order. */
+/**
+ * Copies `from` → `to` under the current mode. Delayed chunks wait in one queue per direction and
+ * leave it in order; while any wait, later chunks queue behind them even in "pass" mode (a timer
+ * firing late on a busy machine must not let a newer chunk overtake an older one).
+ */
 function forward(link: {
   from: Socket;
   to: Socket;
@@ -131,7 +135,18 @@ function forward(link: {
   pair: Pair;
 }): void {
   const { from, to, queue } = link;
-  let lastReleaseMs = 0;
+  const waiting: { chunk: Buffer; releaseMs: number }[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drain = () => {
+    timer = undefined;
+    while (waiting.length > 0 && (waiting[0] as { releaseMs: number }).releaseMs <= Date.now()) {
+      const { chunk } = waiting.shift() as { chunk: Buffer };
+      queue.chunks -= 1;
+      if (!to.destroyed) to.write(chunk);
+    }
+    const next = waiting[0];
+    if (next !== undefined) timer = setTimeout(drain, Math.max(0, next.releaseMs - Date.now()));
+  };
   from.on("data", (chunk: Buffer) => {
     const current = link.mode();
     if (current.t === "drop" || current.t === "cut") {
@@ -139,16 +154,15 @@ function forward(link: {
       link.pair.damaged = true;
       return;
     }
-    if (current.t === "pass" && lastReleaseMs <= Date.now()) {
+    if (current.t === "pass" && waiting.length === 0) {
       to.write(chunk);
       return;
     }
     const delayMs = current.t === "delay" ? current.ms : 0;
-    lastReleaseMs = Math.max(Date.now() + delayMs, lastReleaseMs);
+    const last = waiting.at(-1)?.releaseMs ?? 0;
+    waiting.push({ chunk, releaseMs: Math.max(Date.now() + delayMs, last) });
     queue.chunks += 1;
-    setTimeout(() => {
-      queue.chunks -= 1;
-      if (!to.destroyed) to.write(chunk);
-    }, lastReleaseMs - Date.now());
+    if (timer === undefined)
+      timer = setTimeout(drain, Math.max(0, (waiting[0] as { releaseMs: number }).releaseMs - Date.now()));
   });
 }
