@@ -8,6 +8,7 @@ import {
   type MeshSession,
   modelRecordCodec,
   noopLogger,
+  noopMeshMetrics,
   unloadBufferUnits,
   vmodelRecordCodec,
   WeightedLruCache,
@@ -28,6 +29,8 @@ import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
 import { VanishedPeers } from "./routing/vanished-peers.js";
+import { ClusterGauges } from "./metrics/cluster-gauges.js";
+import { ZERO_INSTANCE_STATS } from "./metrics/instance-stats.js";
 import { registerKServeServerCalls } from "./service/kserve-server-service.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";
@@ -73,6 +76,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
       component: "model-mesh",
       instanceId: identity.instanceId,
     }),
+    metrics: options.metrics ?? noopMeshMetrics,
     runtime,
     timings: resolveTimings(options.timings, parameters.loadTimeoutMs),
     registry,
@@ -156,6 +160,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   // Assigned right after: the transitions ask the cluster duties who leads.
   let isLeader = () => false;
   const transitions = new VModelTransitions(vmodels, () => isLeader());
+  const clusterGauges = new ClusterGauges(ctx);
   const copyRequester =
     options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });
   const cluster = new ClusterDuties({
@@ -169,8 +174,14 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       : { scaleUpRpmThreshold: options.scaleUpRpmThreshold }),
     ...(copyRequester === undefined ? {} : { copyRequester }),
     leaderHooks: {
-      gained: () => transitions.processAll(),
-      lost: () => transitions.reset(),
+      gained: () => {
+        clusterGauges.gained();
+        transitions.processAll();
+      },
+      lost: () => {
+        clusterGauges.lost();
+        transitions.reset();
+      },
       pass: () => transitions.processAll(),
     },
   });
@@ -315,6 +326,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             session: state.session,
             ...(peerService === undefined ? {} : { peerCallsDone: (d: number) => peerService.idle(d) }),
             stop: () => {
+              clusterGauges.lost();
               stopConstraintsWatch();
               transitions.close();
               tables.vmodelsMirror.close();
@@ -323,7 +335,11 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             },
           }),
         )
-        .finally(() => peerService?.close(deadlineMs));
+        .finally(() => {
+          // The instance holds nothing any more: its gauges say so.
+          ctx.metrics.instanceStats(ZERO_INSTANCE_STATS);
+          return peerService?.close(deadlineMs);
+        });
       return shutdownPromise;
     },
   };

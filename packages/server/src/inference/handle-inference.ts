@@ -3,6 +3,7 @@ import { isMeshError, MeshError } from "@modelmesh/core";
 import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
+import { trackApiRequest } from "../metrics/api-request.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import type { VModelTables } from "../vmodels/records.js";
@@ -83,6 +84,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
   const onClose = () => controller.abort();
   stream.once("close", onClose);
   const log = requestLogger(ctx.logger, req.headers, options.logRequestHeaders);
+  const tracked = trackApiRequest(ctx, stream, method);
   try {
     const injectionPath = precheck(options, req, method);
     const rpc = dataplaneRule(options.dataplane(), method);
@@ -97,6 +99,10 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       options.streamLimits.requestBodyTimeoutMs,
     );
     requested ??= modelsFromBody(req, rpc as DataplaneRpcConfig, body);
+    if (tracked !== undefined) {
+      tracked.requestBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
+      if (requested.isVModel && requested.ids.length === 1) tracked.vModelId = requested.ids[0] as string;
+    }
     if (requested.ids.length > 1) {
       const ids = requested.isVModel
         ? await Promise.all(requested.ids.map((id) => resolveVModel(options.vmodels, id)))
@@ -117,9 +123,11 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       });
       return;
     }
-    const route = (modelId: string) =>
-      routeInference(ctx, view, {
+    const route = (modelId: string) => {
+      if (tracked !== undefined) tracked.modelId = modelId;
+      return routeInference(ctx, view, {
         modelId,
+        ...(tracked === undefined ? {} : { vModelId: tracked.vModelId }),
         path,
         headers: req.headers,
         body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body,
@@ -132,8 +140,16 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
             stallTimeoutMs: options.streamLimits.stallTimeoutMs,
             onLateFailure: (error) =>
               log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
+            ...(tracked === undefined
+              ? {}
+              : {
+                  onResponseBytes: (bytes: number) => {
+                    tracked.responseBytes += bytes;
+                  },
+                }),
           }),
       });
+    };
     const id = requested.ids[0] as string;
     if (!requested.isVModel) {
       await route(id);

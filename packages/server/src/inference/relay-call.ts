@@ -33,6 +33,8 @@ export interface RelayOptions {
   readonly stallTimeoutMs: number;
   /** Told of a failure after part of the answer was sent (the client sees it as its status). */
   readonly onLateFailure?: (error: MeshError) => void;
+  /** Told of each response body chunk relayed to the client (its size in bytes), for metrics. */
+  readonly onResponseBytes?: (bytes: number) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export function relayCall(
       },
       onData(chunk: Buffer) {
         if (client.destroyed) return;
+        options.onResponseBytes?.(chunk.length);
         if (!client.write(chunk) && stallTimer === undefined) {
           handle?.pause();
           client.once("drain", onDrain);
