@@ -23,14 +23,14 @@ import { createInferenceHandler, type InferenceCounters } from "./inference/hand
 import { DEFAULT_STREAM_LIMITS } from "./inference/stream-limits.js";
 import { LoadQueue } from "./loading/load-queue.js";
 import type { MeshContext } from "./mesh-context.js";
+import { ClusterGauges } from "./metrics/cluster-gauges.js";
+import { ZERO_INSTANCE_STATS } from "./metrics/instance-stats.js";
 import type { ModelMesh, ModelMeshOptions } from "./model-mesh.js";
 import { resolveTimings } from "./options/timings.js";
 import { peerCopyRequester } from "./peer-wiring/peer-copy-requester.js";
 import { createPeerService } from "./peer-wiring/peer-service.js";
 import { createRoutingView } from "./routing/routing-view.js";
 import { VanishedPeers } from "./routing/vanished-peers.js";
-import { ClusterGauges } from "./metrics/cluster-gauges.js";
-import { ZERO_INSTANCE_STATS } from "./metrics/instance-stats.js";
 import { registerKServeServerCalls } from "./service/kserve-server-service.js";
 import { registerModelMeshService } from "./service/model-mesh-service.js";
 import { drainMesh, shutdownMesh } from "./shutdown.js";

@@ -5,6 +5,7 @@ import { createModelMesh, type ModelMesh } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
+import { type RunningMetrics, startMetrics } from "../metrics/start-metrics.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -31,6 +32,8 @@ interface Parts {
   runtime?: RuntimeConnection;
   mesh?: ModelMesh;
   listener?: DualProtocolServer;
+  /** The `MM_METRICS` backend. */
+  metrics?: RunningMetrics;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
 }
@@ -73,6 +76,7 @@ async function closeParts(
     logger.error({ err: error }, "mesh shutdown failed");
   });
   parts.runtime?.close();
+  await parts.metrics?.close().catch(() => undefined);
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
   });
@@ -122,6 +126,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         limits: smallPortLimits,
       });
     }
+    const metrics = await startMetrics(config.metrics, logger).catch((error: unknown) => {
+      // As the original: metrics that cannot start are disabled; the instance still serves.
+      logger.error({ reason: String(error) }, "could not start metrics; they are disabled");
+      return undefined;
+    });
+    if (metrics !== undefined) parts.metrics = metrics;
     parts.store = await openMeshStore(config, logger);
     options.signal?.throwIfAborted();
     parts.runtime = await connectRuntime({
@@ -129,14 +139,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger: logger.child({ component: "runtime" }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    parts.mesh = createModelMesh(
-      meshOptions(config, {
+    parts.mesh = createModelMesh({
+      ...meshOptions(config, {
         store: parts.store,
         runtime: parts.runtime,
         // The mesh names its own component in its log lines.
         logger,
       }),
-    );
+      ...(parts.metrics === undefined ? {} : { metrics: parts.metrics.metrics }),
+    });
     await parts.mesh.start();
     if (config.dataplanePath !== undefined) {
       parts.unwatchDataplane = watchDataplaneFile({

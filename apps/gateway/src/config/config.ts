@@ -3,6 +3,7 @@ import { type BehaviourSection, readBehaviourSection } from "./sections/behaviou
 import { type ConnectionLimitsSection, readConnectionLimitsSection } from "./sections/connection-limits.js";
 import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane.js";
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
+import { type MetricsSection, readMetricsSection } from "./sections/metrics.js";
 import { type RuntimeSection, readRuntimeSection } from "./sections/runtime.js";
 import { readStaticRegistrationSection, type StaticRegistrationSection } from "./sections/static-models.js";
 import { readStoreSection, type StoreSection } from "./sections/store.js";
@@ -28,6 +29,8 @@ export interface GatewayConfig {
   readonly typeConstraints: TypeConstraintsSection;
   /** `MM_AUTO_REGISTER_MODELS` / `MM_AUTO_REGISTER_MODEL_PATH`: models registered at start. */
   readonly staticRegistration: StaticRegistrationSection;
+  /** `MM_METRICS`, `MM_INFO_METRICS`, `MM_LOG_PROMETHEUS_REQS`. */
+  readonly metrics: MetricsSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -40,12 +43,7 @@ export type LoadConfigResult =
 
 // Options of the original that this version recognises but does not implement yet: setting them
 // is reported, so nobody believes they took effect.
-const notYetSupported = [
-  "MM_PAYLOAD_PROCESSORS",
-  "MM_INFO_METRICS",
-  "MM_TLS_KEY_CERT_PATH",
-  "MM_TLS_PRIVATE_KEY_PATH",
-];
+const notYetSupported = ["MM_PAYLOAD_PROCESSORS", "MM_TLS_KEY_CERT_PATH", "MM_TLS_PRIVATE_KEY_PATH"];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -61,6 +59,7 @@ function crossChecks(r: ConfigReader, config: Omit<GatewayConfig, "dataplane">):
     ["MM_INTERNAL_GRPC_PORT", config.transport.internalPort],
     ["MM_PROBE_PORT", config.transport.probePort],
     ["MM_PRESTOP_WAIT_PORT", config.transport.prestopPort],
+    ["MM_METRICS port", config.metrics.metrics.kind === "prometheus" ? config.metrics.metrics.port : null],
   ] as const;
   for (const [i, [nameA, a]] of ports.entries()) {
     for (const [nameB, b] of ports.slice(i + 1)) {
@@ -114,6 +113,7 @@ export function loadConfig(input: {
   const { dataplane, dataplanePath } = readDataplaneSection(r);
   const typeConstraints = readTypeConstraintsSection(r);
   const staticRegistration = readStaticRegistrationSection(r);
+  const metrics = readMetricsSection(r, input.env);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   for (const name of notYetSupported) {
@@ -134,6 +134,7 @@ export function loadConfig(input: {
     dataplane,
     typeConstraints,
     staticRegistration,
+    metrics,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
 import type { IncomingHttpHeaders } from "node:http2";
+import { performance } from "node:perf_hooks";
 import { isMeshError, isServable, type Logger, type MeshError, type RouteRequest } from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
 import type { CopyEntry } from "../cache/copy-data.js";
