@@ -45,7 +45,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const codes = await Promise.all([promMesh?.stop(), statsdMesh?.stop()]);
+  const codes = await Promise.all([
+    promMesh?.stop(),
+    statsdMesh?.gateway.hasExited() ? 0 : statsdMesh?.stop(),
+  ]);
   statsd?.socket.close();
   await stopAllProcesses();
   expect(codes).toEqual([0, 0]);
@@ -135,6 +138,18 @@ describe("StatsD", () => {
     expect(count("modelmesh_cache_hit_statsd:1|c")).toBe(3);
     for (const line of lines)
       expect(line).toMatch(/^[a-z_]+_statsd(#[a-zA-Z]+=[^,:]+(,[a-zA-Z]+=[^,:]+)*)?:-?[\d.]+\|(c|ms|g)$/);
+  });
+});
+
+describe("StatsD at shutdown", () => {
+  it("zeroes the instance gauges", async () => {
+    expect(await statsdMesh.stop()).toBe(0);
+    const last = (name: string) => statsd.lines.filter((l) => l.startsWith(`${name}:`)).at(-1);
+    expect(last("modelmesh_instance_models_total_statsd")).toBe("modelmesh_instance_models_total_statsd:0|g");
+    expect(last("modelmesh_instance_used_bytes_statsd")).toBe("modelmesh_instance_used_bytes_statsd:0|g");
+    expect(last("modelmesh_instance_capacity_bytes_statsd")).toBe(
+      "modelmesh_instance_capacity_bytes_statsd:0|g",
+    );
   });
 });
 
