@@ -1,10 +1,11 @@
+import { Code } from "@connectrpc/connect";
 import { freePort } from "@modelmesh/testkit/free-port";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
 import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Scrape, sample, scrape } from "./metrics-support.js";
-import { MiB, Status, sizedModel } from "./support.js";
+import { expectCode, MiB, Status, sizedModel } from "./support.js";
 
 // ModelMeshMetricsTest, then every metric of the original's list after a scripted workload. The
 // runtime reports 400 MiB of capacity; with its loading concurrency 6 and 10 MiB default model
@@ -194,6 +195,11 @@ describe("ModelMeshMetricsTest (Prometheus over https, per-model metrics)", () =
   });
 
   it("records a miss, a load failure, an eviction and unloads with the counts they imply", async () => {
+    // A call naming a model that does not exist: counted without its made-up id.
+    await expectCode(
+      mesh.predictor.predict({ text: "?" }, { headers: modelHeader("no-such-model") }),
+      Code.NotFound,
+    );
     // A miss: `missModel` loads on its first call.
     await mesh.management.registerModel({
       modelId: "missModel",
@@ -251,6 +257,9 @@ describe("ModelMeshMetricsTest (Prometheus over https, per-model metrics)", () =
       expect(value(s, "modelmesh_loaded_model_size_bytes_count", modelLabels(id)), id).toBe(1);
     }
     expect(value(s, "modelmesh_loadmodel_failure")).toBe(1);
+    const notFound = { method: "predict", code: "NOT_FOUND", modelId: "", vModelId: "" };
+    expect(value(s, "modelmesh_api_request_milliseconds_count", notFound)).toBe(1);
+    expect(s.text).not.toContain("no-such-model");
     expect(value(s, "modelmesh_age_at_eviction_milliseconds_count", modelLabels("third"))).toBe(1);
     // Its last use counts as an hour ago: in the 4 h bucket, not the 1 h one.
     expect(value(s, "modelmesh_age_at_eviction_milliseconds_bucket", modelLabels("third", "3600000"))).toBe(

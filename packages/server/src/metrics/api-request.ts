@@ -44,14 +44,17 @@ export function trackApiRequest(
   const tracker: ApiRequestTracker = { modelId: "", vModelId: "", requestBytes: -1, responseBytes: 0 };
   stream.once("close", () => {
     const code = sentCode(stream);
+    // NOT_FOUND names a model or vmodel that does not exist: labelling it with the id a client
+    // made up would let any client add series without bound.
+    const known = code !== "NOT_FOUND";
     ctx.metrics.apiRequest({
       method,
       code,
       elapsedMs: performance.now() - startMs,
       requestBytes: tracker.requestBytes < 0 ? -1 : messageBytes(tracker.requestBytes),
       responseBytes: code === "OK" ? messageBytes(tracker.responseBytes) : -1,
-      modelId: tracker.modelId,
-      vModelId: tracker.vModelId,
+      modelId: known ? tracker.modelId : "",
+      vModelId: known ? tracker.vModelId : "",
     });
   });
   return tracker;
