@@ -8,7 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { Logger } from "@modelmesh/core";
-import type { Registry } from "prom-client";
+import type { PrometheusMetrics } from "./prometheus-metrics.js";
 import type { KeyAndCert } from "./self-signed.js";
 
 const gzipAsync = promisify(gzip);
@@ -16,7 +16,8 @@ const gzipAsync = promisify(gzip);
 /** Options for {@link startMetricsEndpoint}. */
 export interface MetricsEndpointOptions {
   readonly port: number;
-  readonly registry: Registry;
+  /** What is served. */
+  readonly metrics: Pick<PrometheusMetrics, "exposition" | "registry">;
   /** TLS key and certificate (`scheme=https`); plain HTTP without. */
   readonly tls?: KeyAndCert;
   /** `MM_LOG_PROMETHEUS_REQS`: each scrape logged at info. */
@@ -27,17 +28,10 @@ export interface MetricsEndpointOptions {
 /** Suffixes of the samples of one metric family (a `name[]` filter may name any of them). */
 const SAMPLE_SUFFIXES = ["", "_bucket", "_sum", "_count", "_total", "_created"];
 
-/** The exposition of the families named in `names` (a family matches any of its sample names). */
-async function filtered(registry: Registry, names: readonly string[]): Promise<string> {
+/** Whether a metric family is named by `names` (by its own name or any of its sample names). */
+function named(names: readonly string[]): (family: string) => boolean {
   const wanted = new Set(names);
-  const parts: string[] = [];
-  for (const metric of registry.getMetricsAsArray()) {
-    const family = metric.name;
-    if (SAMPLE_SUFFIXES.some((s) => wanted.has(family + s))) {
-      parts.push(await registry.getSingleMetricAsString(family));
-    }
-  }
-  return parts.length === 0 ? "" : `${parts.join("\n")}\n`;
+  return (family) => SAMPLE_SUFFIXES.some((suffix) => wanted.has(family + suffix));
 }
 
 async function serve(options: MetricsEndpointOptions, req: IncomingMessage, res: ServerResponse) {
@@ -51,8 +45,8 @@ async function serve(options: MetricsEndpointOptions, req: IncomingMessage, res:
   }
   const startMs = Date.now();
   const names = url.searchParams.getAll("name[]");
-  const text = names.length > 0 ? await filtered(options.registry, names) : await options.registry.metrics();
-  const headers: Record<string, string> = { "content-type": options.registry.contentType };
+  const text = await options.metrics.exposition(names.length > 0 ? named(names) : undefined);
+  const headers: Record<string, string> = { "content-type": options.metrics.registry.contentType };
   let body: Buffer = Buffer.from(text);
   if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
     body = await gzipAsync(body);

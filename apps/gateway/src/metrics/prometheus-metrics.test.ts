@@ -18,14 +18,14 @@ describe("createPrometheusMetrics()", () => {
       perModelMetrics: false,
       defaultMetrics: false,
     });
-    expect(await metrics.registry.metrics()).not.toContain("modelmesh_models_managed_total");
+    expect(await metrics.exposition()).not.toContain("modelmesh_models_managed_total");
     metrics.clusterStats({ modelsLoaded: 2, modelsWithFailure: 1, modelsManaged: 5 });
-    const text = await metrics.registry.metrics();
+    const text = await metrics.exposition();
     expect(text).toContain("modelmesh_models_loaded_total 2\n");
     expect(text).toContain("modelmesh_models_with_failure_total 1\n");
     expect(text).toContain("modelmesh_models_managed_total 5\n");
     metrics.clusterStats(undefined);
-    expect(await metrics.registry.metrics()).not.toContain("modelmesh_models_");
+    expect(await metrics.exposition()).not.toContain("modelmesh_models_");
   });
 
   it("labels request metrics with the short method and, per model, the model and vmodel", async () => {
@@ -33,7 +33,7 @@ describe("createPrometheusMetrics()", () => {
     metrics.apiRequest(call);
     metrics.apiRequest(call);
     metrics.cacheMiss("m1", 7);
-    const text = await metrics.registry.metrics();
+    const text = await metrics.exposition();
     expect(text).toContain(
       'modelmesh_api_request_milliseconds_count{method="predict",code="OK",modelId="m1",vModelId="v1"} 2',
     );
@@ -48,7 +48,7 @@ describe("createPrometheusMetrics()", () => {
   it("keeps the full method name with fq_names", async () => {
     const metrics = createPrometheusMetrics({ fqNames: true, perModelMetrics: false, defaultMetrics: false });
     metrics.invokeModel(call);
-    expect(await metrics.registry.metrics()).toContain(
+    expect(await metrics.exposition()).toContain(
       'modelmesh_invoke_model_milliseconds_count{method="mmesh.ExamplePredictor/predict",code="OK"} 1',
     );
   });

@@ -1,6 +1,7 @@
 import type { ClusterStats, InstanceStats, MeshMetrics, RequestObservation } from "@modelmesh/core";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { InfoMetric } from "../config/sections/metrics.js";
+import { FastHistogram, type HistogramChild } from "./fast-histogram.js";
 import { BUCKETS, type LabelSet, METRICS, type MetricDef, type MetricRole } from "./metric-catalog.js";
 
 /** Options for {@link createPrometheusMetrics}. */
@@ -15,12 +16,18 @@ export interface PrometheusMetricsOptions {
   readonly defaultMetrics?: boolean;
 }
 
-/** Prometheus metrics: the mesh's port, and the registry the scrape endpoint serves. */
+/** Prometheus metrics: the mesh's port, and what the scrape endpoint serves. */
 export interface PrometheusMetrics extends MeshMetrics {
+  /** Counters, gauges, the info metric and Node's process metrics (not the histograms). */
   readonly registry: Registry;
+  /**
+   * The exposition text of every metric (histograms and registry), or of the metric families
+   * `wanted` accepts, ending with a newline ("" when none).
+   */
+  exposition(wanted?: (family: string) => boolean): Promise<string>;
 }
 
-type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
+type AnyMetric = Counter<string> | Gauge<string> | FastHistogram;
 
 function labelNames(labels: LabelSet, perModel: boolean): string[] {
   switch (labels) {
@@ -57,7 +64,7 @@ function build(def: MetricDef, perModel: boolean): AnyMetric | undefined {
     case "ageHistogram":
     case "modelSizeHistogram":
     case "messageSizeHistogram":
-      return new Histogram({ ...common, buckets: [...BUCKETS[def.kind]] });
+      return new FastHistogram({ ...common, buckets: BUCKETS[def.kind] });
     default: {
       const never: never = def.kind;
       throw new Error(`unknown metric kind ${String(never)}`);
@@ -67,9 +74,9 @@ function build(def: MetricDef, perModel: boolean): AnyMetric | undefined {
 
 /** The three histograms one external or runtime call feeds, resolved for one label tuple. */
 interface RequestChildren {
-  readonly time: Histogram.Internal<string>;
-  readonly requestSize: Histogram.Internal<string>;
-  readonly responseSize: Histogram.Internal<string>;
+  readonly time: HistogramChild;
+  readonly requestSize: HistogramChild;
+  readonly responseSize: HistogramChild;
 }
 
 /** Nested maps, one level per label value: finding a cached child allocates nothing. */
@@ -101,12 +108,20 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   const registry = new Registry();
   const perModel = options.perModelMetrics;
   const m = {} as Record<MetricRole, AnyMetric | undefined>;
+  const histograms: FastHistogram[] = [];
   for (const [role, def] of Object.entries(METRICS) as [MetricRole, MetricDef][]) {
     const metric = build(def, perModel);
     m[role] = metric;
-    if (metric !== undefined && def.leaderOnly !== true) registry.registerMetric(metric);
+    if (metric instanceof FastHistogram) histograms.push(metric);
+    else if (metric !== undefined && def.leaderOnly !== true) registry.registerMetric(metric);
   }
-  const histogram = (role: MetricRole) => m[role] as Histogram<string>;
+  const histogram = (role: MetricRole) => m[role] as FastHistogram;
+  // Histograms without labels export zeros before their first observation, as prom-client's do.
+  const unlabelled = new Map<MetricRole, HistogramChild>();
+  for (const [role, metric] of Object.entries(m) as [MetricRole, AnyMetric | undefined][]) {
+    if (metric instanceof FastHistogram && metric.labelNames.length === 0)
+      unlabelled.set(role, metric.child([]));
+  }
   const counter = (role: MetricRole) => m[role] as Counter<string>;
   const gauge = (role: MetricRole) => m[role] as Gauge<string>;
   if (options.info !== undefined) {
@@ -139,9 +154,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
         const method = methodName(o.method);
         const values = perModel ? [method, o.code, modelId, vModelId] : [method, o.code];
         return {
-          time: histogram(which === "api" ? "apiTime" : "invokeTime").labels(...values),
-          requestSize: histogram("requestSize").labels(...values),
-          responseSize: histogram("responseSize").labels(...values),
+          time: histogram(which === "api" ? "apiTime" : "invokeTime").child(values),
+          requestSize: histogram("requestSize").child(values),
+          responseSize: histogram("responseSize").child(values),
         };
       },
     );
@@ -150,27 +165,36 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     if (o.responseBytes >= 0) children.responseSize.observe(o.responseBytes);
   };
 
-  // Per-model children of the model-labelled metrics, by role then model id.
-  const modelCache = new Map<MetricRole, Map<string, Histogram.Internal<string> | Counter.Internal>>();
-  const forModel = (role: MetricRole, modelId: string, vModelId = "") => {
-    const byModel = getOrMake(modelCache, role, () => new Map());
-    const key = vModelId === "" ? modelId : `${modelId}\u0000${vModelId}`;
-    return getOrMake(byModel, key, () =>
-      (m[role] as Histogram<string> & Counter<string>).labels(modelId, vModelId),
-    );
-  };
+  // Per-model children of the model-labelled histograms (vModelId is always "" for them), by
+  // role then model id; and of the cache-hit counter.
+  const modelCache = new Map<MetricRole, Map<string, HistogramChild>>();
+  const hitCache = new Map<string, Counter.Internal>();
   const observe = (role: MetricRole, modelId: string, value: number) => {
-    if (perModel) (forModel(role, modelId) as Histogram.Internal<string>).observe(value);
-    else histogram(role).observe(value);
+    const child = perModel
+      ? getOrMake(
+          getOrMake(modelCache, role, () => new Map()),
+          modelId,
+          () => histogram(role).child([modelId, ""]),
+        )
+      : unlabelled.get(role);
+    child?.observe(value);
+  };
+  const exposition = async (wanted: (family: string) => boolean = () => true) => {
+    const parts = histograms.filter((h) => wanted(h.name)).map((h) => h.render());
+    for (const metric of registry.getMetricsAsArray()) {
+      if (wanted(metric.name)) parts.push(await registry.getSingleMetricAsString(metric.name));
+    }
+    return parts.length === 0 ? "" : `${parts.join("\n\n")}\n`;
   };
 
   return {
     enabled: true,
     registry,
+    exposition,
     apiRequest: (o) => request("api", o),
     invokeModel: (o) => request("invoke", o),
     cacheHit(modelId) {
-      if (perModel) (forModel("cacheHit", modelId) as Counter.Internal).inc();
+      if (perModel) getOrMake(hitCache, modelId, () => counter("cacheHit").labels(modelId, "")).inc();
       else counter("cacheHit").inc();
     },
     cacheMiss: (modelId, delayMs) => observe("cacheMissTime", modelId, delayMs),

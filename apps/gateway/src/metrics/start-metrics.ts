@@ -44,7 +44,7 @@ export async function startMetrics(section: MetricsSection, logger: Logger): Pro
       });
       const server = await startMetricsEndpoint({
         port: config.port,
-        registry: metrics.registry,
+        metrics,
         logScrapes: section.logScrapes,
         logger: log,
         ...(config.scheme === "https" ? { tls: await selfSignedCertificate("modelmesh-metrics") } : {}),
