@@ -92,12 +92,34 @@ describe("Prometheus over http", () => {
   it("gzips when the scraper accepts it", async () => {
     const s = await scrape(promPort, { gzip: true });
     expect(s.headers["content-encoding"]).toBe("gzip");
-    expect(s.samples.get(sample("modelmesh_instance_models_total"))).toBe(1);
+    expect(s.samples.get(sample("modelmesh_loadmodel_milliseconds_count"))).toBe(1);
   });
 
   it("logs each scrape with MM_LOG_PROMETHEUS_REQS", async () => {
     await scrape(promPort);
     expect(promMesh.logs().some((l) => l.msg === "metrics scraped" && l.level === "info")).toBe(true);
+  });
+
+  it("counts a completed vmodel transition", async () => {
+    const quick = { type: "ExampleType", path: "SIZE_1024_0_0" };
+    // v-1 loaded: moving to v-2 is then a transition (v-2 loads first), which sync waits for.
+    await promMesh.management.setVModel({
+      vModelId: "v",
+      targetModelId: "v-1",
+      modelInfo: quick,
+      loadNow: true,
+      sync: true,
+    });
+    const moved = await promMesh.management.setVModel({
+      vModelId: "v",
+      targetModelId: "v-2",
+      modelInfo: quick,
+      expectedTargetModelId: "v-1",
+      sync: true,
+    });
+    expect(moved.activeModelId).toBe("v-2");
+    const s = await scrape(promPort);
+    expect(s.samples.get("modelmesh_vmodel_transitions")).toBe(1);
   });
 
   it("exports the leader gauges of a single instance, which leads", async () => {
