@@ -14,6 +14,8 @@ export type { Clock, ManualClock } from "./ports/clock.js";
 export { createManualClock } from "./ports/clock.js";
 export type { LogFields, Logger } from "./ports/logger.js";
 export { noopLogger } from "./ports/logger.js";
+export type { ClusterStats, InstanceStats, MeshMetrics, RequestObservation } from "./ports/mesh-metrics.js";
+export { noopMeshMetrics } from "./ports/mesh-metrics.js";
 export type { Random } from "./ports/random.js";
 export { createSeededRandom, randomIndex } from "./ports/random.js";
 export type { RecordCodec } from "./records/codec.js";

@@ -8,6 +8,7 @@ import {
   type MeshSession,
   modelRecordCodec,
   noopLogger,
+  noopMeshMetrics,
   unloadBufferUnits,
   vmodelRecordCodec,
   WeightedLruCache,
@@ -22,6 +23,8 @@ import { createInferenceHandler, type InferenceCounters } from "./inference/hand
 import { DEFAULT_STREAM_LIMITS } from "./inference/stream-limits.js";
 import { LoadQueue } from "./loading/load-queue.js";
 import type { MeshContext } from "./mesh-context.js";
+import { ClusterGauges } from "./metrics/cluster-gauges.js";
+import { ZERO_INSTANCE_STATS } from "./metrics/instance-stats.js";
 import type { ModelMesh, ModelMeshOptions } from "./model-mesh.js";
 import { resolveTimings } from "./options/timings.js";
 import { type PayloadProcessing, startPayloadProcessing } from "./payload/payload-processing.js";
@@ -76,6 +79,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
       component: "model-mesh",
       instanceId: identity.instanceId,
     }),
+    metrics: options.metrics ?? noopMeshMetrics,
     runtime,
     timings: resolveTimings(
       // In read-only mode the reaper's first pass comes after 1 min instead of 2, as in the original.
@@ -168,6 +172,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
   // Assigned right after: the transitions ask the cluster duties who leads.
   let isLeader = () => false;
   const transitions = new VModelTransitions(vmodels, () => isLeader());
+  const clusterGauges = new ClusterGauges(ctx);
   const copyRequester =
     options.copyRequester ?? peerCopyRequester(peerService, { ctx, view, constraints, freshSelf });
   const cluster = new ClusterDuties({
@@ -181,8 +186,14 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
       : { scaleUpRpmThreshold: options.scaleUpRpmThreshold }),
     ...(copyRequester === undefined ? {} : { copyRequester }),
     leaderHooks: {
-      gained: () => transitions.processAll(),
-      lost: () => transitions.reset(),
+      gained: () => {
+        clusterGauges.gained();
+        transitions.processAll();
+      },
+      lost: () => {
+        clusterGauges.lost();
+        transitions.reset();
+      },
       pass: () => transitions.processAll(),
     },
   });
@@ -357,6 +368,7 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
             ...(peerService === undefined ? {} : { peerCallsDone: (d: number) => peerService.idle(d) }),
             stop: () => {
               dynamicConfig.close();
+              clusterGauges.lost();
               stopConstraintsWatch();
               transitions.close();
               tables.vmodelsMirror.close();
@@ -367,7 +379,11 @@ export function createModelMesh(options: ModelMeshOptions): ModelMesh {
         )
         // Payloads of the last calls still go out, within what is left of the budget.
         .finally(() => payloads?.close(Math.max(0, deadlineMs - ctx.clock.nowMs())))
-        .finally(() => peerService?.close(deadlineMs));
+        .finally(() => {
+          // The instance holds nothing any more: its gauges say so.
+          ctx.metrics.instanceStats(ZERO_INSTANCE_STATS);
+          return peerService?.close(deadlineMs);
+        });
       return shutdownPromise;
     },
   };

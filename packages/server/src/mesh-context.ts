@@ -5,6 +5,7 @@ import type {
   KvTable,
   LoadTimeTracker,
   Logger,
+  MeshMetrics,
   ModelRecord,
   Random,
   TableMirror,
@@ -39,6 +40,8 @@ export interface MeshContext {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
+  /** Where metrics go (`MM_METRICS`); the no-op one when disabled. */
+  readonly metrics: MeshMetrics;
   /**
    * `MM_LOG_EACH_INVOKE`: each runtime invocation is logged at info (else at debug). Changed live
    * by the store's `config/log_each_invocation`.

@@ -1,6 +1,6 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { Clock, Logger, MeshStore, Random } from "@modelmesh/core";
+import type { Clock, Logger, MeshMetrics, MeshStore, Random } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
 import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
@@ -157,6 +157,8 @@ export interface ModelMeshOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly logger?: Logger;
+  /** Where the instance reports metrics (`MM_METRICS`); default: none recorded. */
+  readonly metrics?: MeshMetrics;
 }
 
 /** Options of {@link ModelMesh.registerServices}. */

@@ -86,6 +86,8 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
     ...(options.store.kind === "etcd"
       ? { KV_STORE: `etcd:${options.store.endpoint}` }
       : { MM_DATA_DIR: dataDir ?? "" }),
+    // Unset would mean StatsD datagrams on every call; benchmarks measure metrics explicitly.
+    MM_METRICS: "disabled",
     ...options.env,
   };
   const profileDir = options.cpuProfileDir ?? process.env.BENCH_CPU_PROF_DIR;

@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config/config.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
 import type { LiveLogLevel } from "../logging.js";
+import { type RunningMetrics, startMetrics } from "../metrics/start-metrics.js";
 import { type StartedTls, startTls } from "../tls/start-tls.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
@@ -33,6 +34,8 @@ interface Parts {
   runtime?: RuntimeConnection;
   mesh?: ModelMesh;
   listener?: DualProtocolServer;
+  /** The `MM_METRICS` backend. */
+  metrics?: RunningMetrics;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
   /** TLS material of both ports, following its files. */
@@ -80,6 +83,7 @@ async function closeParts(
   });
   parts.runtime?.close();
   parts.tls?.close();
+  await parts.metrics?.close().catch(() => undefined);
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
   });
@@ -131,6 +135,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     const tls = startTls(config.tls, logger);
     if (tls !== undefined) parts.tls = tls;
+    const metrics = await startMetrics(config.metrics, logger).catch((error: unknown) => {
+      // As the original: metrics that cannot start are disabled; the instance still serves.
+      logger.error({ reason: String(error) }, "could not start metrics; they are disabled");
+      return undefined;
+    });
+    if (metrics !== undefined) parts.metrics = metrics;
     parts.store = await openMeshStore(config, logger);
     options.signal?.throwIfAborted();
     parts.runtime = await connectRuntime({
@@ -138,8 +148,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger: logger.child({ component: "runtime" }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    parts.mesh = createModelMesh(
-      meshOptions(config, {
+    parts.mesh = createModelMesh({
+      ...meshOptions(config, {
         store: parts.store,
         runtime: parts.runtime,
         // The mesh names its own component in its log lines.
@@ -147,7 +157,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
         ...(parts.tls?.peer === undefined ? {} : { peerTls: parts.tls.peer }),
       }),
-    );
+      ...(parts.metrics === undefined ? {} : { metrics: parts.metrics.metrics }),
+    });
     await parts.mesh.start();
     if (config.dataplanePath !== undefined) {
       parts.unwatchDataplane = watchDataplaneFile({

@@ -183,12 +183,6 @@ describe("loadConfig()", () => {
     }
   });
 
-  it("warns about recognised options it does not implement yet", () => {
-    const result = loadConfig({ env: { MM_INFO_METRICS: "true" }, argv: [] });
-    expect(result.kind === "ok" && result.warnings).toContain(
-      "MM_INFO_METRICS is not supported by this version yet and is ignored",
-    );
-  });
   it("reads type constraints inline or from a file, and reports every problem", () => {
     expect(ok({}).typeConstraints).toEqual({ kind: "none" });
     expect(ok({ MM_TYPE_CONSTRAINTS: '{"tf": {"required": ["gpu"]}}' }).typeConstraints).toEqual({

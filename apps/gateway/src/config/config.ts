@@ -3,6 +3,7 @@ import { type BehaviourSection, readBehaviourSection } from "./sections/behaviou
 import { type ConnectionLimitsSection, readConnectionLimitsSection } from "./sections/connection-limits.js";
 import { type DataplaneConfig, readDataplaneSection } from "./sections/dataplane.js";
 import { type IdentitySection, readIdentitySection } from "./sections/identity.js";
+import { type MetricsSection, readMetricsSection } from "./sections/metrics.js";
 import {
   type PayloadProcessorsSection,
   readPayloadProcessorsSection,
@@ -37,6 +38,8 @@ export interface GatewayConfig {
   readonly staticRegistration: StaticRegistrationSection;
   /** `MM_PAYLOAD_PROCESSORS` and its queue settings. */
   readonly payloadProcessors: PayloadProcessorsSection;
+  /** `MM_METRICS`, `MM_INFO_METRICS`, `MM_LOG_PROMETHEUS_REQS`. */
+  readonly metrics: MetricsSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -46,10 +49,6 @@ export type LoadConfigResult =
   | { readonly kind: "ok"; readonly config: GatewayConfig; readonly warnings: readonly string[] }
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "invalid"; readonly errors: readonly string[]; readonly warnings: readonly string[] };
-
-// Options of the original that this version recognises but does not implement yet: setting them
-// is reported, so nobody believes they took effect.
-const notYetSupported = ["MM_INFO_METRICS"];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -65,6 +64,7 @@ function crossChecks(r: ConfigReader, config: Omit<GatewayConfig, "dataplane">):
     ["MM_INTERNAL_GRPC_PORT", config.transport.internalPort],
     ["MM_PROBE_PORT", config.transport.probePort],
     ["MM_PRESTOP_WAIT_PORT", config.transport.prestopPort],
+    ["MM_METRICS port", config.metrics.metrics.kind === "prometheus" ? config.metrics.metrics.port : null],
   ] as const;
   for (const [i, [nameA, a]] of ports.entries()) {
     for (const [nameB, b] of ports.slice(i + 1)) {
@@ -120,11 +120,9 @@ export function loadConfig(input: {
   const typeConstraints = readTypeConstraintsSection(r);
   const staticRegistration = readStaticRegistrationSection(r);
   const payloadProcessors = readPayloadProcessorsSection(r);
+  const metrics = readMetricsSection(r, input.env);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
-  for (const name of notYetSupported) {
-    if (input.env[name]) r.warnings.push(`${name} is not supported by this version yet and is ignored`);
-  }
   const config = {
     identity,
     store,
@@ -139,6 +137,7 @@ export function loadConfig(input: {
     typeConstraints,
     staticRegistration,
     payloadProcessors,
+    metrics,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -143,6 +143,10 @@ describe("overlay facts", () => {
     expect(service.ports).toContainEqual(expect.objectContaining({ name: "metrics", port: 2112 }));
     const monitor = find(objects, "ServiceMonitor").spec as { endpoints: { port: string }[] };
     expect(monitor.endpoints.map((e) => e.port)).toEqual(["metrics"]);
+    expect(envValue(container(pod, "mm"), "MM_METRICS")).toBe("prometheus:port=2112;scheme=http");
+    // Without the overlay metrics are off.
+    const etcd = workload(await render("overlays/etcd"));
+    expect(envValue(container(etcd.pod, "mm"), "MM_METRICS")).toBe("disabled");
   });
 
   it("tls: the certificate's Secret is mounted where MM_TLS_* point", async () => {

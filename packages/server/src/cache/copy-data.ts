@@ -27,6 +27,11 @@ export interface CopyData {
   inFlight: number;
   /** Runs when {@link inFlight} drops to zero (post-load sizing waits for the first calls). */
   afterCalls: (() => void) | undefined;
+  /**
+   * How long the runtime's loadModel call took, ms (0 until loaded); -1 once the first call that
+   * waited for the load reported its cold-start time.
+   */
+  loadTookMs: number;
   /** The load failed because it timed out (the unload then waits 3 s instead of 1 s). */
   timedOut: boolean;
   /** Latency-based mode: admission of calls to this copy, set once it loaded; else undefined. */
@@ -57,6 +62,7 @@ export function createCopyData(model: {
     holdsRuntimeRef: false,
     inFlight: 0,
     afterCalls: undefined,
+    loadTookMs: 0,
     timedOut: false,
     admission: undefined,
   };

@@ -41,6 +41,9 @@ export function handleDepartures(
         instanceId: ctx.selfId,
       }),
     );
+    if (reason === "evicted" && (data.registered || d.previousState.kind === "FAILED")) {
+      ctx.metrics.evicted(data.modelId, Math.max(0, ctx.clock.nowMs() - d.entry.lastUsedMs));
+    }
     if (reason === "evicted" && data.registered) {
       ctx.logger.debug({ modelId: data.modelId }, "evicted from the local cache");
       deregisterCopy(ctx, {
@@ -75,16 +78,23 @@ async function unloadDeparted(
 ): Promise<void> {
   const data = departed.entry.data;
   let succeeded = true;
+  let unloadTookMs = 0;
   try {
     if (data.runtimeLoad !== undefined) await data.runtimeLoad;
     if (data.holdsRuntimeRef && !ctx.lifecycle.shuttingDown) {
       await delay(unloadDelayMs(departed.previousState.kind, reason));
       await drainInFlight(data);
       data.holdsRuntimeRef = false;
+      const startMs = Date.now();
       await ctx.runtime.models.unloadModel(data.modelId);
+      unloadTookMs = Date.now() - startMs;
     }
+    ctx.metrics.unloaded(data.modelId, unloadTookMs);
   } catch (error) {
     succeeded = false;
+    // Retries inside the runtime client are not seen here: the last attempt is counted.
+    ctx.metrics.unloadAttemptFailed(data.modelId);
+    ctx.metrics.unloadFailed(data.modelId);
     ctx.logger.error({ modelId: data.modelId, reason: String(error) }, "unload failed for good");
   }
   const outcome = ctx.cache.unloadCompleted(departed.unloadUnits, { succeeded });

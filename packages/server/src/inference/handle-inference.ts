@@ -3,6 +3,7 @@ import { isMeshError, MeshError } from "@modelmesh/core";
 import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
+import { trackApiRequest } from "../metrics/api-request.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import { CallCapture } from "../payload/call-capture.js";
 import type { PayloadProcessing } from "../payload/payload-processing.js";
@@ -89,6 +90,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
   const log = requestLogger(ctx.logger, req.headers, options.logRequestHeaders);
   let capture: CallCapture | undefined;
   let failureCode: number | undefined;
+  const tracked = trackApiRequest(ctx, stream, method);
   try {
     const injectionPath = precheck(options, req, method);
     const rpc = dataplaneRule(options.dataplane(), method);
@@ -107,6 +109,10 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       encoding: req.headers["grpc-encoding"] as string | undefined,
       maxMessageBytes: options.maxMessageBytes,
     };
+    if (tracked !== undefined) {
+      tracked.requestBytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
+      if (requested.isVModel && requested.ids.length === 1) tracked.vModelId = requested.ids[0] as string;
+    }
     if (requested.ids.length > 1) {
       const ids = requested.isVModel
         ? await Promise.all(requested.ids.map((id) => resolveVModel(options.vmodels, id)))
@@ -141,8 +147,10 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
     }
     const route = (modelId: string) => {
       if (capture !== undefined) capture.modelId = modelId;
+      if (tracked !== undefined) tracked.modelId = modelId;
       return routeInference(ctx, view, {
         modelId,
+        ...(tracked === undefined ? {} : { vModelId: tracked.vModelId }),
         path,
         headers: req.headers,
         body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId, encoding) : body,
@@ -156,6 +164,13 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
             onLateFailure: (error) =>
               log.warn({ modelId, reason: error.message }, "call failed after part of the answer was sent"),
             ...(capture === undefined ? {} : { observer: capture.observer }),
+            ...(tracked === undefined
+              ? {}
+              : {
+                  onResponseBytes: (bytes: number) => {
+                    tracked.responseBytes += bytes;
+                  },
+                }),
           }),
       });
     };

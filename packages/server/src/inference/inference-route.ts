@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http2";
+import { performance } from "node:perf_hooks";
 import {
   isMeshError,
   isServable,
@@ -13,6 +14,7 @@ import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
 import { awaitServable } from "../loading/await-copy.js";
 import type { MeshContext } from "../mesh-context.js";
+import { recordInvoke } from "../metrics/invoke-metrics.js";
 import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
@@ -27,6 +29,8 @@ export type Sent<T> =
 /** One inference call for one model, read and validated, ready to route. */
 export interface InferenceCall<T> {
   readonly modelId: string;
+  /** The vmodel the client named, if any (for per-model metrics). */
+  readonly vModelId?: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: readonly Buffer[];
@@ -107,7 +111,11 @@ async function serveLocal<T>(
   call: InferenceCall<T>,
   entry: CopyEntry,
 ): Promise<Performed<T>> {
+  const metrics = ctx.metrics;
+  // Set when this call had to wait for the copy to load (a cache miss): when it started waiting.
+  let missStartMs: number | undefined;
   if (!isServable(entry.state.kind)) {
+    if (metrics.enabled) missStartMs = performance.now();
     try {
       await awaitServable(ctx, entry, {
         requestDriven: true,
@@ -120,7 +128,11 @@ async function serveLocal<T>(
       if (isMeshError(error) && error.code === "LOAD_FAILED")
         return { done: false, outcome: { kind: "failed", error } };
       throw error;
+    } finally {
+      if (missStartMs !== undefined) metrics.cacheMiss(call.modelId, performance.now() - missStartMs);
     }
+  } else if (metrics.enabled) {
+    metrics.cacheHit(call.modelId);
   }
   ctx.cache.touch(entry);
   ctx.requests.record();
@@ -134,6 +146,7 @@ async function serveLocal<T>(
   }
   data.inFlight++;
   view.stats.inFlight++;
+  const invokeStartMs = metrics.enabled ? performance.now() : 0;
   try {
     logInvoke(ctx, call);
     const result = await call.send({
@@ -143,6 +156,7 @@ async function serveLocal<T>(
       signal: call.signal,
       ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
     });
+    if (metrics.enabled) recordInvoke(ctx, { call, entry, result, invokeStartMs, missStartMs });
     if (result.kind === "done") return { done: true, value: result.value };
     if (result.error.code === "MODEL_NOT_HERE") {
       purgeMissingCopy(ctx, entry);
@@ -182,7 +196,12 @@ export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: Inf
       serve: (entry) => serveLocal(ctx, view, call, entry),
       ...(peers === undefined
         ? {}
-        : { forward: (step, state) => forwardInference(peers, call, step, state) }),
+        : {
+            forward: (step, state) => {
+              ctx.metrics.forwarded(step.instanceId);
+              return forwardInference(peers, call, step, state);
+            },
+          }),
       status: () => {
         throw new Error("inference routes never end with a status answer");
       },

@@ -36,6 +36,8 @@ export interface RelayOptions {
   readonly onLateFailure?: (error: MeshError) => void;
   /** Sees the response as it passes (payload processors); absent when nobody looks. */
   readonly observer?: ResponseObserver;
+  /** Told of each response body chunk relayed to the client (its size in bytes), for metrics. */
+  readonly onResponseBytes?: (bytes: number) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export function relayCall(
       onData(chunk: Buffer) {
         options.observer?.onData(chunk);
         if (client.destroyed) return;
+        options.onResponseBytes?.(chunk.length);
         if (!client.write(chunk) && stallTimer === undefined) {
           handle?.pause();
           client.once("drain", onDrain);

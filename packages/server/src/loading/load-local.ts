@@ -157,7 +157,11 @@ function finishRegistration(
     : args.lastUsedMs > 0
       ? args.lastUsedMs
       : now;
-  data.ticket = ctx.queue.add(priority, () => runLoad(ctx, entry));
+  const queuedAtMs = Date.now();
+  data.ticket = ctx.queue.add(priority, () => {
+    ctx.metrics.loadQueued(data.modelId, Date.now() - queuedAtMs);
+    return runLoad(ctx, entry);
+  });
   ctx.requestPublish();
   return { kind: "entry", entry };
 }

@@ -39,6 +39,7 @@ export function sizeAfterWaitingCalls(ctx: MeshContext, entry: CopyEntry): void 
 /** Measures a loaded model with `modelSize` and settles its weight (§4.3 step 5). */
 async function sizeLoaded(ctx: MeshContext, entry: CopyEntry): Promise<void> {
   if (entry.state.kind !== "SIZING") return;
+  const startMs = Date.now();
   const bytes = await ctx.runtime.models.modelSize(entry.data.modelId).catch((error: unknown) => {
     ctx.logger.warn(
       { modelId: entry.data.modelId, reason: String(error) },
@@ -46,6 +47,10 @@ async function sizeLoaded(ctx: MeshContext, entry: CopyEntry): Promise<void> {
     );
     return 0;
   });
+  if (bytes > 0) {
+    ctx.metrics.sized(entry.data.modelId, Date.now() - startMs);
+    ctx.metrics.loadedSize(entry.data.modelId, bytes);
+  }
   if (entry.state.kind !== "SIZING") return;
   if (bytes > 0) resizeTo(ctx, entry, bytesToUnits(bytes));
   ctx.cache.markActive(entry);

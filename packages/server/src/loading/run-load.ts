@@ -28,6 +28,7 @@ async function claimSpace(ctx: MeshContext, entry: CopyEntry): Promise<"started"
 export async function failLoad(ctx: MeshContext, entry: CopyEntry, message: string): Promise<void> {
   const data = entry.data;
   if (!ctx.cache.fail(entry, message)) return;
+  ctx.metrics.loadFailed(data.modelId);
   ctx.space.notify();
   ctx.logger.warn({ modelId: data.modelId, reason: message }, "model load failed");
   countStartupFailure(ctx, data.modelId);
@@ -147,6 +148,9 @@ export async function runLoad(ctx: MeshContext, entry: CopyEntry): Promise<void>
   if (!sizing) resizeTo(ctx, entry, bytesToUnits(loaded.sizeBytes));
   if (!ctx.cache.markLoaded(entry, { sizing })) return;
   const loadTimeMs = Date.now() - startMs;
+  data.loadTookMs = loadTimeMs;
+  ctx.metrics.loaded(data.modelId, loadTimeMs);
+  if (!sizing) ctx.metrics.loadedSize(data.modelId, loaded.sizeBytes);
   ctx.loadTimes.recordLoadTimeMs(data.modelType, loadTimeMs);
   ctx.bootstrap.recordSuccess(ctx.clock.nowMs());
   ctx.logger.info({ modelId: data.modelId, loadTimeMs, sizeBytes: loaded.sizeBytes }, "model loaded");

@@ -1,5 +1,6 @@
 import type { InstanceRecord, MeshSession } from "@modelmesh/core";
 import type { MeshContext } from "../mesh-context.js";
+import { reportInstanceStats } from "../metrics/instance-stats.js";
 import { buildInstanceRecord } from "./instance-record.js";
 
 /** True when two records differ in a field peers read (§9.10). */
@@ -140,6 +141,7 @@ export class InstancePublisher {
   async #publish(force: boolean): Promise<void> {
     if (this.#stopped) return;
     const record = this.current();
+    reportInstanceStats(this.#ctx, record);
     const now = Date.now();
     const stale = now - this.#lastPublishMs >= this.#ctx.timings.instancePublishForceAfterMs;
     if (!force && !stale && !changed(this.#published, record)) return;

@@ -2,7 +2,9 @@ import { isFailureExpired, isServable, resolveScalingOptions, type ScalingOption
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
+import { reportInstanceStats } from "../metrics/instance-stats.js";
 import { clearLoadFailure, deregisterCopy, reRegisterCopy } from "../registry/registry-writes.js";
+import { buildInstanceRecord } from "./instance-record.js";
 
 /** How long a failed entry may lack its registry failure record before the janitor drops it. */
 const UNRECORDED_FAILURE_GRACE_MS = 10_000;
@@ -114,6 +116,7 @@ export class Janitor {
         await reconcileCache(this.#ctx, this.#scaling);
         await reconcileRegistry(this.#ctx, this.#scaling);
         await this.#scaleDown?.();
+        reportInstanceStats(this.#ctx, buildInstanceRecord(this.#ctx, { startTimeMs: 0, shutdown: false }));
       } catch (error) {
         report(this.#ctx, "run failed")(error);
       } finally {

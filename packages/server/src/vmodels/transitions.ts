@@ -173,11 +173,13 @@ export class VModelTransitions {
       if (signal.aborted) return;
     }
     const promoted = await this.#commit(vModelId, pending, planPromotion);
-    if (promoted)
+    if (promoted) {
+      ctx.metrics.vmodelTransition(vModelId);
       ctx.logger.info(
         { vModelId, modelId: pending.to, replaced: pending.from },
         "vmodel transition complete",
       );
+    }
   }
 
   /**
