@@ -200,6 +200,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
     cacheMiss: (modelId, delayMs) => observe("cacheMissTime", modelId, delayMs),
     coldStart: (modelId, overheadMs) => observe("coldStart", modelId, overheadMs),
     loadQueued: (modelId, delayMs) => observe("loadQueueDelay", modelId, delayMs),
+    requestQueued: (modelId, delayMs) => observe("queueDelay", modelId, delayMs),
     loaded: (modelId, tookMs) => observe("loadTime", modelId, tookMs),
     loadFailed: () => counter("loadFailure").inc(),
     sized: (modelId, tookMs) => observe("sizingTime", modelId, tookMs),

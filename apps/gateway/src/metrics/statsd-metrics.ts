@@ -95,6 +95,7 @@ export function createStatsdMetrics(options: StatsdMetricsOptions): StatsdMetric
     },
     coldStart: (_modelId, overheadMs) => timing("coldStart", overheadMs),
     loadQueued: (_modelId, delayMs) => timing("loadQueueDelay", delayMs),
+    requestQueued: (_modelId, delayMs) => timing("queueDelay", delayMs),
     loaded: (_modelId, tookMs) => {
       timing("loadTime", tookMs);
       count("load");

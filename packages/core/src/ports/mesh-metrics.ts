@@ -62,6 +62,8 @@ export interface MeshMetrics {
   coldStart(modelId: string, overheadMs: number): void;
   /** A load waited `delayMs` in the loading queue. */
   loadQueued(modelId: string, delayMs: number): void;
+  /** Latency-based mode: a call waited `delayMs` for one of its copy's permits. */
+  requestQueued(modelId: string, delayMs: number): void;
   /** A model loaded in `tookMs`. */
   loaded(modelId: string, tookMs: number): void;
   /** A load failed (not cancelled). */
@@ -99,6 +101,7 @@ export const noopMeshMetrics: MeshMetrics = {
   cacheMiss: noop,
   coldStart: noop,
   loadQueued: noop,
+  requestQueued: noop,
   loaded: noop,
   loadFailed: noop,
   sized: noop,

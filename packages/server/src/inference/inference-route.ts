@@ -98,7 +98,9 @@ async function admit<T>(
     }
     throw error;
   }
-  if (Date.now() - startMs > PERMIT_RECHECK_MS && ctx.cache.peek(call.modelId) !== entry) {
+  const waitedMs = Date.now() - startMs;
+  ctx.metrics.requestQueued(call.modelId, waitedMs);
+  if (waitedMs > PERMIT_RECHECK_MS && ctx.cache.peek(call.modelId) !== entry) {
     release();
     return { ok: false, outcome: localCopyGone(ctx, call.modelId) };
   }
