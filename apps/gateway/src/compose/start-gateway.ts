@@ -3,6 +3,7 @@ import type { Logger, MeshStore } from "@modelmesh/core";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
 import { createModelMesh, type ModelMesh } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
+import { ReadinessMonitor } from "../health/readiness-monitor.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
 import { meshOptions } from "./mesh-options.js";
@@ -31,6 +32,8 @@ interface Parts {
   runtime?: RuntimeConnection;
   mesh?: ModelMesh;
   listener?: DualProtocolServer;
+  /** Readiness for gRPC health `Watch` streams, which end when the listener closes. */
+  health?: ReadinessMonitor;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
 }
@@ -68,6 +71,8 @@ async function closeParts(
   if (lingerMs > 0 && (parts.listener?.openConnections ?? 0) > 0) {
     await new Promise((resolve) => setTimeout(resolve, lingerMs));
   }
+  // Health `Watch` streams never end on their own; they have seen NOT_SERVING by now.
+  parts.health?.close();
   await parts.listener?.close(remaining());
   await parts.mesh?.shutdown(deadlineMs).catch((error: unknown) => {
     logger.error({ err: error }, "mesh shutdown failed");
@@ -147,6 +152,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       });
     }
     options.signal?.throwIfAborted();
+    parts.health = new ReadinessMonitor({ isReady });
     parts.listener = await listenDualProtocol({
       port: config.transport.grpcPort,
       handler: createRequestHandler({
@@ -154,6 +160,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         maxMessageBytes: config.transport.maxMessageBytes,
         // KServe V2 `ServerReady` gives the same answer as the `/ready` probe.
         isReady,
+        health: parts.health,
       }),
       maxHeaderBytes: config.transport.maxHeaderBytes,
       maxConnectionAgeMs: config.transport.maxConnectionAgeMs,
@@ -187,6 +194,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await Promise.all([parts.probe, parts.prestop].map((s) => s && closeHttp(s)));
         logger.info({}, "shutdown complete");
       })();
+      // `stopping` is set only now: health watchers see NOT_SERVING at once.
+      parts.health?.refresh();
       return stopping;
     },
   };
