@@ -94,6 +94,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     modelRates: new ModelRates(),
     evictionListeners: new Set(),
     logEachInvoke: options.logEachInvoke === true,
+    tracer: options.tracer,
     bootstrap: new BootstrapClearance({
       enabled: options.bootstrapClearance?.enabled ?? true,
       periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,

@@ -11,6 +11,7 @@ import type {
   WeightedLruCache,
 } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { Tracer } from "@opentelemetry/api";
 import type { CopyData } from "./cache/copy-data.js";
 import type { SpaceSignal } from "./cache/space-signal.js";
 import type { ModelRates } from "./cluster/model-rates.js";
@@ -41,6 +42,8 @@ export interface MeshContext {
   readonly logger: Logger;
   /** `MM_LOG_EACH_INVOKE`: each runtime invocation is logged at info (else at debug). */
   readonly logEachInvoke: boolean;
+  /** Records inference spans when set; `undefined` (the default) keeps tracing off and free. */
+  readonly tracer: Tracer | undefined;
   readonly runtime: RuntimeConnection;
   readonly timings: ResolvedTimings;
   readonly registry: KvTable<ModelRecord>;

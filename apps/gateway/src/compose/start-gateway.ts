@@ -6,6 +6,7 @@ import type { GatewayConfig } from "../config/config.js";
 import { ReadinessMonitor } from "../health/readiness-monitor.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
+import { type GatewayTracing, startTracing } from "../tracing/start-tracing.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -34,6 +35,8 @@ interface Parts {
   listener?: DualProtocolServer;
   /** Readiness for gRPC health `Watch` streams, which end when the listener closes. */
   health?: ReadinessMonitor;
+  /** The OpenTelemetry SDK, when `OTEL_TRACES_EXPORTER` asks for it. */
+  tracing?: GatewayTracing;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
 }
@@ -78,6 +81,7 @@ async function closeParts(
     logger.error({ err: error }, "mesh shutdown failed");
   });
   parts.runtime?.close();
+  await parts.tracing?.shutdown();
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
   });
@@ -134,14 +138,21 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger: logger.child({ component: "runtime" }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    parts.mesh = createModelMesh(
-      meshOptions(config, {
+    const tracing = await startTracing(config.tracing, {
+      logger,
+      instanceId: config.identity.instanceId,
+      ...(config.identity.serviceVersion === undefined ? {} : { version: config.identity.serviceVersion }),
+    });
+    if (tracing !== undefined) parts.tracing = tracing;
+    parts.mesh = createModelMesh({
+      ...meshOptions(config, {
         store: parts.store,
         runtime: parts.runtime,
         // The mesh names its own component in its log lines.
         logger,
       }),
-    );
+      ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
+    });
     await parts.mesh.start();
     if (config.dataplanePath !== undefined) {
       parts.unwatchDataplane = watchDataplaneFile({

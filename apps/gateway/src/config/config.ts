@@ -8,6 +8,7 @@ import { readStaticRegistrationSection, type StaticRegistrationSection } from ".
 import { readStoreSection, type StoreSection } from "./sections/store.js";
 import { readStreamLimitsSection, type StreamLimitsSection } from "./sections/stream-limits.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
+import { readTracingSection, type TracingSection } from "./sections/tracing.js";
 import { readTransportSection, type TransportSection } from "./sections/transport.js";
 import { readTypeConstraintsSection, type TypeConstraintsSection } from "./sections/type-constraints.js";
 
@@ -28,6 +29,8 @@ export interface GatewayConfig {
   readonly typeConstraints: TypeConstraintsSection;
   /** `MM_AUTO_REGISTER_MODELS` / `MM_AUTO_REGISTER_MODEL_PATH`: models registered at start. */
   readonly staticRegistration: StaticRegistrationSection;
+  /** `OTEL_*`: OpenTelemetry tracing (off unless an exporter is named). */
+  readonly tracing: TracingSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -114,6 +117,7 @@ export function loadConfig(input: {
   const { dataplane, dataplanePath } = readDataplaneSection(r);
   const typeConstraints = readTypeConstraintsSection(r);
   const staticRegistration = readStaticRegistrationSection(r);
+  const tracing = readTracingSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   for (const name of notYetSupported) {
@@ -134,6 +138,7 @@ export function loadConfig(input: {
     dataplane,
     typeConstraints,
     staticRegistration,
+    tracing,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -5,6 +5,7 @@ import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import { tagRequestedModel, tracedInference } from "../tracing/traced-calls.js";
 import type { VModelTables } from "../vmodels/records.js";
 import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
 import { releaseAnsweredStream } from "./answered-stream.js";
@@ -135,6 +136,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
           }),
       });
     const id = requested.ids[0] as string;
+    if (ctx.tracer !== undefined) tagRequestedModel(id, requested.isVModel);
     if (!requested.isVModel) {
       await route(id);
       return;
@@ -175,7 +177,11 @@ export function createInferenceHandler(options: InferenceHandlerOptions) {
       return;
     }
     options.counters.inFlight++;
-    handle(options, req)
+    const tracer = options.ctx.tracer;
+    (tracer === undefined
+      ? handle(options, req)
+      : tracedInference(tracer, { headers: req.headers, path: req.url }, () => handle(options, req))
+    )
       .catch((error: unknown) => {
         options.ctx.logger.error({ reason: String(error) }, "inference handler failed");
       })

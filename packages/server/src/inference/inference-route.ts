@@ -9,6 +9,8 @@ import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import { inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
+import { tracedSend } from "../tracing/traced-calls.js";
 import type { CallForwarder } from "./relay-call.js";
 
 /** What sending a call to the runtime gave: the result, or a failure before anything reached the client. */
@@ -92,13 +94,23 @@ async function serveLocal<T>(
   view.stats.inFlight++;
   try {
     logInvoke(ctx, call);
-    const result = await call.send({
+    const request: ForwardRequest = {
       path: call.path,
       headers: runtimeRequestHeaders(call.headers, call.modelId),
       body: call.body,
       signal: call.signal,
       ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
-    });
+    };
+    const result =
+      ctx.tracer === undefined
+        ? await call.send(request)
+        : await tracedSend(
+            ctx.tracer,
+            SpanNames.runtimeCall,
+            { [MODEL_ID_ATTRIBUTE]: call.modelId },
+            request,
+            (r) => call.send(r),
+          );
     if (result.kind === "done") return { done: true, value: result.value };
     if (result.error.code === "MODEL_NOT_HERE") {
       purgeMissingCopy(ctx, entry);
@@ -121,6 +133,14 @@ async function serveLocal<T>(
  * Resolves when the response went to the client; rejects with the MeshError to answer with.
  */
 export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
+  if (ctx.tracer === undefined) return driveInference(ctx, view, call);
+  const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId };
+  return inSpan(ctx.tracer, SpanNames.route, { kind: "internal", attributes }, () =>
+    driveInference(ctx, view, call),
+  );
+}
+
+function driveInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
   const peers = view.peers;
   return driveRoute(
     ctx,
@@ -137,7 +157,7 @@ export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: Inf
       serve: (entry) => serveLocal(ctx, view, call, entry),
       ...(peers === undefined
         ? {}
-        : { forward: (step, state) => forwardInference(peers, call, step, state) }),
+        : { forward: (step, state) => forwardInference(peers, ctx.tracer, call, step, state) }),
       status: () => {
         throw new Error("inference routes never end with a status answer");
       },

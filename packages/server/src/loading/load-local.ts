@@ -3,6 +3,7 @@ import { type CopyEntry, createCopyData } from "../cache/copy-data.js";
 import { handleDepartures, removeEntry } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
 import { deregisterCopy, registerCopy } from "../registry/registry-writes.js";
+import { tracedLoad } from "../tracing/traced-calls.js";
 import { runLoad } from "./run-load.js";
 
 /** Priority of a request-driven load: two hours ahead of now (§6.3). */
@@ -157,7 +158,11 @@ function finishRegistration(
     : args.lastUsedMs > 0
       ? args.lastUsedMs
       : now;
-  data.ticket = ctx.queue.add(priority, () => runLoad(ctx, entry));
+  const run = () => runLoad(ctx, entry);
+  data.ticket = ctx.queue.add(
+    priority,
+    ctx.tracer === undefined ? run : tracedLoad(ctx.tracer, data.modelId, run),
+  );
   ctx.requestPublish();
   return { kind: "entry", entry };
 }

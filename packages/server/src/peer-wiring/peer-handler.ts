@@ -11,6 +11,7 @@ import type { PeerRoutingContext } from "../peer/routing-context.js";
 import type { ForwardedInference, PeerCallScope, PeerHandler, PeerStatusRequest } from "../peer/types.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { ensureLoaded, modelStatus, type PeerHopFacts } from "../routing/status-route.js";
+import { tracedInference } from "../tracing/traced-calls.js";
 
 /** What the mesh's {@link PeerHandler} needs. */
 export interface MeshPeerHandlerOptions {
@@ -95,27 +96,35 @@ export class MeshPeerHandler implements PeerHandler {
 
   serveForwarded(call: ForwardedInference): Promise<void> {
     return this.#counted(async () => {
-      const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
-      const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
-      await routeInference(ctx, view, {
-        modelId: call.context.modelId,
-        path: call.path,
-        headers: call.headers,
-        body,
-        balanced: false,
-        deadlineMs: call.deadlineMs,
-        signal: call.signal,
-        hop: hopFacts(call.context),
-        send: (request, via) =>
-          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
-            stallTimeoutMs: streamLimits.stallTimeoutMs,
-            onLateFailure: (error) =>
-              ctx.logger.warn(
-                { modelId: call.context.modelId, reason: error.message },
-                "call failed after part of the answer was sent",
-              ),
-          }),
-      });
+      const { ctx } = this.#options;
+      const route = () => this.#routeForwarded(call);
+      if (ctx.tracer === undefined) return route();
+      const traced = { headers: call.headers, path: call.path, modelId: call.context.modelId };
+      return tracedInference(ctx.tracer, traced, route);
+    });
+  }
+
+  async #routeForwarded(call: ForwardedInference): Promise<void> {
+    const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
+    const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
+    await routeInference(ctx, view, {
+      modelId: call.context.modelId,
+      path: call.path,
+      headers: call.headers,
+      body,
+      balanced: false,
+      deadlineMs: call.deadlineMs,
+      signal: call.signal,
+      hop: hopFacts(call.context),
+      send: (request, via) =>
+        relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
+          stallTimeoutMs: streamLimits.stallTimeoutMs,
+          onLateFailure: (error) =>
+            ctx.logger.warn(
+              { modelId: call.context.modelId, reason: error.message },
+              "call failed after part of the answer was sent",
+            ),
+        }),
     });
   }
 
