@@ -232,6 +232,17 @@ describe("gRPC server reflection", () => {
     expect(error?.case === "errorResponse" ? error.value.errorCode : undefined).toBe(5);
   });
 
+  it("over HTTP/1.1 (Connect) reflection, a bidi stream, is refused cleanly", async () => {
+    const response = await fetch(`${mesh.baseUrl}/grpc.reflection.v1.ServerReflection/ServerReflectionInfo`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json" },
+      body: new Uint8Array([0, 0, 0, 0, 2, 123, 125]),
+    });
+    // 505 HTTP Version Not Supported: bidirectional streams need HTTP/2.
+    expect(response.status).toBe(505);
+    expect(await check(mesh.port, "")).toBe("SERVING");
+  });
+
   it("file_by_filename answers the file, and the KServe V2 service is complete", async () => {
     const [answer] = await reflect(mesh.port, "v1alpha", [
       { messageRequest: { case: "fileByFilename", value: "grpc_predict_v2.proto" } },
