@@ -121,6 +121,25 @@ describe("tracing across a forwarding instance", () => {
     expect(received).toBe(`00-${traceId}-${runtimeCall.spanId}-01`);
   }, 120_000);
 
+  it("an unsampled call records nothing and passes the client's traceparent on untouched", async () => {
+    const traceId = randomBytes(16).toString("hex");
+    const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-00`;
+    let received: string | null = null;
+    await ingress.predictor.predict(
+      { text: "not sampled" },
+      {
+        headers: { "mm-model-id": "traced-model", traceparent },
+        timeoutMs: 30_000,
+        onHeader: (headers) => {
+          received = headers.get("example-received-traceparent");
+        },
+      },
+    );
+    expect(received).toBe(traceparent);
+    // The exporter only ever sees sampled spans; the header above is what shows the mesh stayed out.
+    expect([...spansOf(ingress, traceId), ...spansOf(target, traceId)]).toEqual([]);
+  }, 60_000);
+
   it("a call without traceparent starts a new trace, still carried to the runtime", async () => {
     const modelId = "traced-model";
     let received: string | null = null;

@@ -9,7 +9,7 @@ import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
 import type { RoutingView } from "../routing/routing-view.js";
-import { inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
+import { activeSpanRecords, inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
 import { tracedSend } from "../tracing/traced-calls.js";
 import type { CallForwarder } from "./relay-call.js";
 
@@ -102,7 +102,7 @@ async function serveLocal<T>(
       ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
     };
     const result =
-      ctx.tracer === undefined
+      ctx.tracer === undefined || !activeSpanRecords()
         ? await call.send(request)
         : await tracedSend(
             ctx.tracer,
@@ -133,7 +133,7 @@ async function serveLocal<T>(
  * Resolves when the response went to the client; rejects with the MeshError to answer with.
  */
 export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
-  if (ctx.tracer === undefined) return driveInference(ctx, view, call);
+  if (ctx.tracer === undefined || !activeSpanRecords()) return driveInference(ctx, view, call);
   const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId };
   return inSpan(ctx.tracer, SpanNames.route, { kind: "internal", attributes }, () =>
     driveInference(ctx, view, call),

@@ -62,6 +62,14 @@ export function startMeshSpan(
   );
 }
 
+/**
+ * True when the active span records (the call is sampled). Spans inside an inference call are
+ * only started then: an unsampled call costs one sampling decision, not one per step.
+ */
+export function activeSpanRecords(): boolean {
+  return trace.getActiveSpan()?.isRecording() === true;
+}
+
 /** Runs `fn` with `span` as the active span, so spans started inside are its children. */
 export function withActiveSpan<T>(span: Span, fn: () => T): T {
   return context.with(trace.setSpan(context.active(), span), fn);

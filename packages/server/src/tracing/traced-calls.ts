@@ -53,6 +53,8 @@ export function tracedInference(
       ...(call.modelId === undefined ? {} : { [MODEL_ID_ATTRIBUTE]: call.modelId }),
     },
   });
+  // Not sampled: nothing to record, and the receivers get the caller's headers untouched.
+  if (!span.isRecording()) return run();
   return withActiveSpan(span, run).then(
     () => endSpan(span),
     (error: unknown) => {
