@@ -68,23 +68,21 @@ async function exporter(
 
 /**
  * Starts the OpenTelemetry SDK when the config asks for tracing, else returns `undefined` and
- * loads nothing. Installs W3C trace-context propagation (`traceparent`, `tracestate`) and an
- * AsyncLocalStorage context manager, so spans started while serving a call find their parent.
- * Spans are batched for OTLP and written at once for the console exporters.
+ * loads nothing. Installs W3C trace-context propagation (`traceparent`, `tracestate`). No context
+ * manager is installed: the mesh passes each call's trace context explicitly (an AsyncLocalStorage
+ * one would slow down every promise of the process on Node 20). Spans are batched for OTLP and written at once for the console exporters.
  */
 export async function startTracing(
   config: TracingSection,
   options: StartTracingOptions,
 ): Promise<GatewayTracing | undefined> {
   if (!config.enabled) return undefined;
-  const [api, sdk, core, resources, hooks] = await Promise.all([
+  const [api, sdk, core, resources] = await Promise.all([
     import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-base"),
     import("@opentelemetry/core"),
     import("@opentelemetry/resources"),
-    import("@opentelemetry/context-async-hooks"),
   ]);
-  api.context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   const spanExporter = await exporter(sdk, config, options.logger);
   const processor =
@@ -114,7 +112,6 @@ export async function startTracing(
       await provider.shutdown().catch((error: unknown) => {
         options.logger.warn({ err: error }, "flushing spans failed");
       });
-      api.context.disable();
       api.propagation.disable();
     },
   };

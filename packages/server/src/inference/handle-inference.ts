@@ -1,6 +1,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { isMeshError, MeshError } from "@modelmesh/core";
 import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
@@ -75,7 +76,11 @@ function precheck(
   return policy.idInjectionPath;
 }
 
-async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest): Promise<void> {
+async function handle(
+  options: InferenceHandlerOptions,
+  req: Http2ServerRequest,
+  trace?: Context,
+): Promise<void> {
   const { ctx, view } = options;
   const stream = req.stream;
   const path = req.headers[":path"] ?? "/";
@@ -126,6 +131,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
         body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId) : body,
         balanced: (requested as RequestedModels).balanced,
         deadlineMs,
+        ...(trace === undefined ? {} : { trace }),
         signal: controller.signal,
         logger: log,
         send: (request, via) =>
@@ -136,7 +142,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
           }),
       });
     const id = requested.ids[0] as string;
-    if (ctx.tracer !== undefined) tagRequestedModel(id, requested.isVModel);
+    if (trace !== undefined) tagRequestedModel(trace, id, requested.isVModel);
     if (!requested.isVModel) {
       await route(id);
       return;
@@ -180,7 +186,9 @@ export function createInferenceHandler(options: InferenceHandlerOptions) {
     const tracer = options.ctx.tracer;
     (tracer === undefined
       ? handle(options, req)
-      : tracedInference(tracer, { headers: req.headers, path: req.url }, () => handle(options, req))
+      : tracedInference(tracer, { headers: req.headers, path: req.url }, (trace) =>
+          handle(options, req, trace),
+        )
     )
       .catch((error: unknown) => {
         options.ctx.logger.error({ reason: String(error) }, "inference handler failed");

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http2";
 import { isMeshError, isServable, type Logger, type MeshError, type RouteRequest } from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
 import { awaitServable } from "../loading/await-copy.js";
@@ -9,7 +10,7 @@ import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
 import type { RoutingView } from "../routing/routing-view.js";
-import { activeSpanRecords, inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
+import { inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
 import { tracedSend } from "../tracing/traced-calls.js";
 import type { CallForwarder } from "./relay-call.js";
 
@@ -30,6 +31,11 @@ export interface InferenceCall<T> {
   readonly signal: AbortSignal;
   /** How the call reached this instance, for a call forwarded by a peer (hop and exclusions). */
   readonly hop?: Pick<RouteRequest, "hop" | "cacheHitExcludes" | "cacheMissExcludes">;
+  /**
+   * Trace context of a sampled call (tracing on): spans of this call are started under it.
+   * Absent when tracing is off or the call is not sampled.
+   */
+  readonly trace?: Context;
   /** The call's logger (with its `MM_LOG_REQUEST_HEADERS` fields); the mesh's when absent. */
   readonly logger?: Logger;
   /**
@@ -102,12 +108,12 @@ async function serveLocal<T>(
       ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
     };
     const result =
-      ctx.tracer === undefined || !activeSpanRecords()
+      ctx.tracer === undefined || call.trace === undefined
         ? await call.send(request)
         : await tracedSend(
             ctx.tracer,
             SpanNames.runtimeCall,
-            { [MODEL_ID_ATTRIBUTE]: call.modelId },
+            { parent: call.trace, attributes: { [MODEL_ID_ATTRIBUTE]: call.modelId } },
             request,
             (r) => call.send(r),
           );
@@ -133,10 +139,13 @@ async function serveLocal<T>(
  * Resolves when the response went to the client; rejects with the MeshError to answer with.
  */
 export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
-  if (ctx.tracer === undefined || !activeSpanRecords()) return driveInference(ctx, view, call);
+  if (ctx.tracer === undefined || call.trace === undefined) return driveInference(ctx, view, call);
   const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId };
-  return inSpan(ctx.tracer, SpanNames.route, { kind: "internal", attributes }, () =>
-    driveInference(ctx, view, call),
+  return inSpan(
+    ctx.tracer,
+    SpanNames.route,
+    { parent: call.trace, kind: "internal", attributes },
+    (_, trace) => driveInference(ctx, view, { ...call, trace }),
   );
 }
 
@@ -154,6 +163,7 @@ function driveInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceC
     },
     {
       requestDriven: true,
+      ...(call.trace === undefined ? {} : { trace: call.trace }),
       serve: (entry) => serveLocal(ctx, view, call, entry),
       ...(peers === undefined
         ? {}

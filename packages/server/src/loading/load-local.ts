@@ -1,4 +1,5 @@
 import { bytesToUnits, MeshError, type ModelRecord, type RouteOutcome } from "@modelmesh/core";
+import type { Context } from "@opentelemetry/api";
 import { type CopyEntry, createCopyData } from "../cache/copy-data.js";
 import { handleDepartures, removeEntry } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
@@ -23,6 +24,8 @@ export interface LoadLocalArgs {
   readonly lastUsedMs: number;
   /** A client request waits for it: queue ahead of background loads (§6.3). */
   readonly requestDriven: boolean;
+  /** Trace context of the sampled call that asked for the load: the load gets spans under it. */
+  readonly trace?: Context;
 }
 
 function failed(error: MeshError, localCopyGone = false): LoadLocalResult {
@@ -161,7 +164,9 @@ function finishRegistration(
   const run = () => runLoad(ctx, entry);
   data.ticket = ctx.queue.add(
     priority,
-    ctx.tracer === undefined ? run : tracedLoad(ctx.tracer, data.modelId, run),
+    ctx.tracer === undefined || args.trace === undefined
+      ? run
+      : tracedLoad(ctx.tracer, args.trace, data.modelId, run),
   );
   ctx.requestPublish();
   return { kind: "entry", entry };

@@ -3,12 +3,7 @@ import type { ForwardRequest } from "@modelmesh/runtime-client";
 import type { Tracer } from "@opentelemetry/api";
 import type { InferenceCall } from "../inference/inference-route.js";
 import type { Performed } from "../routing/drive-route.js";
-import {
-  activeSpanRecords,
-  MODEL_ID_ATTRIBUTE,
-  PEER_INSTANCE_ATTRIBUTE,
-  SpanNames,
-} from "../tracing/mesh-spans.js";
+import { MODEL_ID_ATTRIBUTE, PEER_INSTANCE_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
 import { tracedSend } from "../tracing/traced-calls.js";
 import { type ForwardStep, forwardContext, peerUnreachable } from "./forward-context.js";
 import type { PeerLink } from "./peer-link.js";
@@ -40,9 +35,11 @@ export async function forwardInference<T>(
   };
   const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId, [PEER_INSTANCE_ATTRIBUTE]: step.instanceId };
   const result =
-    tracer === undefined || !activeSpanRecords()
+    tracer === undefined || call.trace === undefined
       ? await call.send(request, binding)
-      : await tracedSend(tracer, SpanNames.forward, attributes, request, (r) => call.send(r, binding));
+      : await tracedSend(tracer, SpanNames.forward, { parent: call.trace, attributes }, request, (r) =>
+          call.send(r, binding),
+        );
   if (result.kind === "done") return { done: true, value: result.value };
   return { done: false, outcome: { kind: "failed", error: result.error } };
 }

@@ -1,5 +1,6 @@
 import { MeshError, type ModelStatusDetails } from "@modelmesh/core";
 import { methodPolicy } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import { routeInference } from "../inference/inference-route.js";
 import { readRequestBody } from "../inference/read-request.js";
 import { relayCall } from "../inference/relay-call.js";
@@ -97,14 +98,13 @@ export class MeshPeerHandler implements PeerHandler {
   serveForwarded(call: ForwardedInference): Promise<void> {
     return this.#counted(async () => {
       const { ctx } = this.#options;
-      const route = () => this.#routeForwarded(call);
-      if (ctx.tracer === undefined) return route();
+      if (ctx.tracer === undefined) return this.#routeForwarded(call);
       const traced = { headers: call.headers, path: call.path, modelId: call.context.modelId };
-      return tracedInference(ctx.tracer, traced, route);
+      return tracedInference(ctx.tracer, traced, (trace) => this.#routeForwarded(call, trace));
     });
   }
 
-  async #routeForwarded(call: ForwardedInference): Promise<void> {
+  async #routeForwarded(call: ForwardedInference, trace?: Context): Promise<void> {
     const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
     const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
     await routeInference(ctx, view, {
@@ -116,6 +116,7 @@ export class MeshPeerHandler implements PeerHandler {
       deadlineMs: call.deadlineMs,
       signal: call.signal,
       hop: hopFacts(call.context),
+      ...(trace === undefined ? {} : { trace }),
       send: (request, via) =>
         relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
           stallTimeoutMs: streamLimits.stallTimeoutMs,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import {
   type Attributes,
-  context,
+  type Context,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -44,14 +44,19 @@ const kinds: Record<MeshSpanKind, SpanKind> = {
   internal: SpanKind.INTERNAL,
 };
 
-/** Starts a span whose parent is the active span (or, for a server span, `headers`' traceparent). */
+/** Where a new span hangs: under `parent` (a context holding a span), or under `headers`' traceparent. */
+export type SpanParent = { readonly parent: Context } | { readonly headers: IncomingHttpHeaders };
+
+/**
+ * Starts a span. The trace context is passed explicitly (no context manager): an
+ * AsyncLocalStorage one would make every promise of the process slower on Node 20.
+ */
 export function startMeshSpan(
   tracer: Tracer,
   name: string,
-  options: { kind: MeshSpanKind; attributes?: Attributes; headers?: IncomingHttpHeaders },
+  options: SpanParent & { kind: MeshSpanKind; attributes?: Attributes },
 ): Span {
-  const parent =
-    options.headers === undefined ? context.active() : propagation.extract(ROOT_CONTEXT, options.headers);
+  const parent = "parent" in options ? options.parent : propagation.extract(ROOT_CONTEXT, options.headers);
   return tracer.startSpan(
     name,
     {
@@ -62,17 +67,9 @@ export function startMeshSpan(
   );
 }
 
-/**
- * True when the active span records (the call is sampled). Spans inside an inference call are
- * only started then: an unsampled call costs one sampling decision, not one per step.
- */
-export function activeSpanRecords(): boolean {
-  return trace.getActiveSpan()?.isRecording() === true;
-}
-
-/** Runs `fn` with `span` as the active span, so spans started inside are its children. */
-export function withActiveSpan<T>(span: Span, fn: () => T): T {
-  return context.with(trace.setSpan(context.active(), span), fn);
+/** `parent` with `span` as its current span: the parent of spans started under it. */
+export function childContext(parent: Context, span: Span): Context {
+  return trace.setSpan(parent, span);
 }
 
 /** Ends `span`, with an error status when `error` is given. */
@@ -87,18 +84,19 @@ export function endSpan(span: Span, error?: unknown): void {
 }
 
 /**
- * Runs `fn` inside a new span (child of the active one) and ends it when the promise settles,
- * marking it failed when `fn` rejects or `failed` says the result is a failure.
+ * Runs `fn` inside a new span, child of `parent`, and ends it when the promise settles, marking it
+ * failed when `fn` rejects or `failed` says the result is a failure. `fn` gets the span and the
+ * context to start its own child spans under.
  */
 export async function inSpan<T>(
   tracer: Tracer,
   name: string,
-  options: { kind: MeshSpanKind; attributes?: Attributes; failed?: (result: T) => unknown },
-  fn: (span: Span) => Promise<T>,
+  options: { parent: Context; kind: MeshSpanKind; attributes?: Attributes; failed?: (result: T) => unknown },
+  fn: (span: Span, context: Context) => Promise<T>,
 ): Promise<T> {
   const span = startMeshSpan(tracer, name, options);
   try {
-    const result = await withActiveSpan(span, () => fn(span));
+    const result = await fn(span, childContext(options.parent, span));
     endSpan(span, options.failed?.(result));
     return result;
   } catch (error) {
@@ -118,6 +116,6 @@ export function withTraceHeaders<H extends OutgoingHttpHeaders | IncomingHttpHea
   const out = { ...headers };
   delete out.traceparent;
   delete out.tracestate;
-  propagation.inject(trace.setSpan(context.active(), span), out);
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), out);
   return out;
 }

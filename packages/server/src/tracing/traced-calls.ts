@@ -1,15 +1,15 @@
 import type { IncomingHttpHeaders } from "node:http2";
 import type { MeshError } from "@modelmesh/core";
 import type { ForwardRequest } from "@modelmesh/runtime-client";
-import { type Attributes, context, type Tracer, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
 import {
+  childContext,
   endSpan,
   inSpan,
   MODEL_ID_ATTRIBUTE,
   SpanNames,
   startMeshSpan,
   VMODEL_ID_ATTRIBUTE,
-  withActiveSpan,
   withTraceHeaders,
 } from "./mesh-spans.js";
 
@@ -17,32 +17,40 @@ import {
 type SendResult = { readonly kind: "done" } | { readonly kind: "failed"; readonly error: MeshError };
 
 /**
- * Sends `request` inside a client span (`modelmesh.runtime_call` or `modelmesh.forward`) whose
- * context replaces the request's `traceparent`, so the receiver continues the trace from it.
+ * Sends `request` inside a client span (`modelmesh.runtime_call` or `modelmesh.forward`), child
+ * of `parent`, whose context replaces the request's `traceparent`: the receiver continues the
+ * trace from it.
  */
 export function tracedSend<R extends SendResult>(
   tracer: Tracer,
   name: typeof SpanNames.runtimeCall | typeof SpanNames.forward,
-  attributes: Attributes,
+  span: { readonly parent: Context; readonly attributes: Attributes },
   request: ForwardRequest,
   send: (request: ForwardRequest) => Promise<R>,
 ): Promise<R> {
   return inSpan(
     tracer,
     name,
-    { kind: "client", attributes, failed: (result) => (result.kind === "failed" ? result.error : undefined) },
-    (span) => send({ ...request, headers: withTraceHeaders(request.headers, span) }),
+    {
+      parent: span.parent,
+      kind: "client",
+      attributes: span.attributes,
+      failed: (result) => (result.kind === "failed" ? result.error : undefined),
+    },
+    (client) => send({ ...request, headers: withTraceHeaders(request.headers, client) }),
   );
 }
 
 /**
  * Runs one received inference call (from a client, or forwarded by a peer) inside a
- * `modelmesh.inference` server span, child of the caller's `traceparent` when it sent one.
+ * `modelmesh.inference` server span, child of the caller's `traceparent` when it sent one. `run`
+ * gets the context to start the call's spans under, or `undefined` when the sampler did not
+ * sample the call: then no other span is started and headers go on untouched.
  */
 export function tracedInference(
   tracer: Tracer,
   call: { readonly headers: IncomingHttpHeaders; readonly path: string; readonly modelId?: string },
-  run: () => Promise<void>,
+  run: (trace: Context | undefined) => Promise<void>,
 ): Promise<void> {
   const span = startMeshSpan(tracer, SpanNames.inference, {
     kind: "server",
@@ -53,9 +61,8 @@ export function tracedInference(
       ...(call.modelId === undefined ? {} : { [MODEL_ID_ATTRIBUTE]: call.modelId }),
     },
   });
-  // Not sampled: nothing to record, and the receivers get the caller's headers untouched.
-  if (!span.isRecording()) return run();
-  return withActiveSpan(span, run).then(
+  if (!span.isRecording()) return run(undefined);
+  return run(childContext(ROOT_CONTEXT, span)).then(
     () => endSpan(span),
     (error: unknown) => {
       endSpan(span, error);
@@ -64,22 +71,26 @@ export function tracedInference(
   );
 }
 
-/** Adds the model (or vmodel) id the client named to the active inference span. */
-export function tagRequestedModel(id: string, isVModel: boolean): void {
-  trace.getActiveSpan()?.setAttribute(isVModel ? VMODEL_ID_ATTRIBUTE : MODEL_ID_ATTRIBUTE, id);
+/** Adds the model (or vmodel) id the client named to the call's inference span. */
+export function tagRequestedModel(call: Context, id: string, isVModel: boolean): void {
+  trace.getSpan(call)?.setAttribute(isVModel ? VMODEL_ID_ATTRIBUTE : MODEL_ID_ATTRIBUTE, id);
 }
 
 /**
- * Wraps a queued load: `modelmesh.load_queue` runs from now until the load gets its slot, then
- * `modelmesh.load` covers the load itself; both are children of the span active now (the call
- * that asked for the load), even though the queue starts the load later from elsewhere.
+ * Wraps a load queued for a sampled call: `modelmesh.load_queue` runs from now until the load
+ * gets its slot, then `modelmesh.load` covers the load itself; both are children of `parent` (the
+ * call's route), although the queue starts the load later and from elsewhere.
  */
-export function tracedLoad(tracer: Tracer, modelId: string, run: () => Promise<void>): () => Promise<void> {
-  const parent = context.active();
+export function tracedLoad(
+  tracer: Tracer,
+  parent: Context,
+  modelId: string,
+  run: () => Promise<void>,
+): () => Promise<void> {
   const attributes = { [MODEL_ID_ATTRIBUTE]: modelId };
-  const queued = startMeshSpan(tracer, SpanNames.loadQueue, { kind: "internal", attributes });
+  const queued = startMeshSpan(tracer, SpanNames.loadQueue, { parent, kind: "internal", attributes });
   return () => {
     endSpan(queued);
-    return context.with(parent, () => inSpan(tracer, SpanNames.load, { kind: "internal", attributes }, run));
+    return inSpan(tracer, SpanNames.load, { parent, kind: "internal", attributes }, run);
   };
 }
