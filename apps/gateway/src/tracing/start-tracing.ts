@@ -2,6 +2,7 @@ import type { Logger } from "@modelmesh/core";
 import type { Tracer } from "@opentelemetry/api";
 import type { Sampler, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { TracingSection } from "../config/sections/tracing.js";
+import { createIdGenerator } from "./id-generator.js";
 
 /** A started tracing SDK: the tracer to give the mesh, and how to flush and stop it. */
 export interface GatewayTracing {
@@ -96,6 +97,7 @@ export async function startTracing(
       ...(options.version === undefined ? {} : { "service.version": options.version }),
     }),
     sampler: sampler(sdk, config),
+    idGenerator: createIdGenerator(),
     spanProcessors: [processor],
   });
   options.logger.info(
