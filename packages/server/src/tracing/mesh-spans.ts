@@ -57,14 +57,11 @@ export function startMeshSpan(
   options: SpanParent & { kind: MeshSpanKind; attributes?: Attributes },
 ): Span {
   const parent = "parent" in options ? options.parent : propagation.extract(ROOT_CONTEXT, options.headers);
-  return tracer.startSpan(
-    name,
-    {
-      kind: kinds[options.kind],
-      ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
-    },
-    parent,
-  );
+  const spanOptions =
+    options.attributes === undefined
+      ? { kind: kinds[options.kind] }
+      : { kind: kinds[options.kind], attributes: options.attributes };
+  return tracer.startSpan(name, spanOptions, parent);
 }
 
 /** `parent` with `span` as its current span: the parent of spans started under it. */

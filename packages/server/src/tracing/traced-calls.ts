@@ -52,16 +52,16 @@ export function tracedInference(
   call: { readonly headers: IncomingHttpHeaders; readonly path: string; readonly modelId?: string },
   run: (trace: Context | undefined) => Promise<void>,
 ): Promise<void> {
-  const span = startMeshSpan(tracer, SpanNames.inference, {
-    kind: "server",
-    headers: call.headers,
-    attributes: {
-      "rpc.system": "grpc",
-      "rpc.method": call.path.slice(1),
-      ...(call.modelId === undefined ? {} : { [MODEL_ID_ATTRIBUTE]: call.modelId }),
-    },
-  });
+  // Attributes are added once the span is known to record: an unsampled call (the common case
+  // with a low sampling ratio) then costs little more than the sampling decision.
+  const span = startMeshSpan(tracer, SpanNames.inference, { kind: "server", headers: call.headers });
+  // Not sampled: nothing to record, and the receivers get the caller's headers untouched.
   if (!span.isRecording()) return run(undefined);
+  span.setAttributes({
+    "rpc.system": "grpc",
+    "rpc.method": call.path.slice(1),
+    ...(call.modelId === undefined ? {} : { [MODEL_ID_ATTRIBUTE]: call.modelId }),
+  });
   return run(childContext(ROOT_CONTEXT, span)).then(
     () => endSpan(span),
     (error: unknown) => {
