@@ -121,6 +121,28 @@ describe("tracing across a forwarding instance", () => {
     expect(received).toBe(`00-${traceId}-${runtimeCall.spanId}-01`);
   }, 120_000);
 
+  it("a call by vmodel id names the vmodel on the inference span and the model on the route", async () => {
+    await ingress.management.setVModel({ vModelId: "traced-vmodel", targetModelId: "traced-model" });
+    const traceId = randomBytes(16).toString("hex");
+    await ingress.predictor.predict(
+      { text: "by vmodel" },
+      {
+        headers: {
+          "mm-vmodel-id": "traced-vmodel",
+          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+        },
+        timeoutMs: 30_000,
+      },
+    );
+    await waitUntil(() => spansOf(ingress, traceId).some((s) => s.name === "modelmesh.inference"), {
+      timeoutMs: 10_000,
+      description: "the vmodel call's server span",
+    });
+    const spans = spansOf(ingress, traceId);
+    expect(named(spans, "modelmesh.inference").attributes["modelmesh.vmodel_id"]).toBe("traced-vmodel");
+    expect(named(spans, "modelmesh.route").attributes["modelmesh.model_id"]).toBe("traced-model");
+  }, 60_000);
+
   it("an unsampled call records nothing and passes the client's traceparent on untouched", async () => {
     const traceId = randomBytes(16).toString("hex");
     const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-00`;
