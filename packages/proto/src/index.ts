@@ -21,6 +21,35 @@ export {
   HealthListRequestSchema,
   HealthListResponseSchema,
 } from "./gen/grpc/health/v1/health_pb.js";
+// grpc.reflection.v1.ServerReflection: server reflection (grpcurl and other tools).
+export type {
+  ErrorResponse,
+  ExtensionNumberResponse,
+  ExtensionRequest,
+  FileDescriptorResponse,
+  ListServiceResponse,
+  ServerReflectionRequest,
+  ServerReflectionResponse,
+  ServiceResponse,
+} from "./gen/grpc/reflection/v1/reflection_pb.js";
+export {
+  ErrorResponseSchema,
+  ExtensionNumberResponseSchema,
+  ExtensionRequestSchema,
+  FileDescriptorResponseSchema,
+  file_grpc_reflection_v1_reflection,
+  ListServiceResponseSchema,
+  ServerReflection,
+  ServerReflectionRequestSchema,
+  ServerReflectionResponseSchema,
+  ServiceResponseSchema,
+} from "./gen/grpc/reflection/v1/reflection_pb.js";
+/**
+ * grpc.reflection.v1alpha.ServerReflection: the same protocol under its pre-release package name,
+ * which older clients ask for. Same names as the v1 exports, hence a namespace.
+ */
+export * as reflectionV1alpha from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
+export { file_grpc_reflection_v1alpha_reflection } from "./gen/grpc/reflection/v1alpha/reflection_pb.js";
 // inference.GRPCInferenceService: KServe V2 (grpc_predict_v2.proto).
 export type {
   InferParameter,

@@ -109,6 +109,7 @@ function createContext(options: ModelMeshOptions, publish: () => void): MeshCont
     logEachInvoke: options.logEachInvoke === true,
     readOnly: options.readOnly === true,
     maxInFlightPerCopy: options.maxInFlightPerCopy ?? 0,
+    tracer: options.tracer,
     bootstrap: new BootstrapClearance({
       enabled: options.bootstrapClearance?.enabled ?? true,
       periodMs: options.bootstrapClearance?.periodMs ?? DEFAULT_BOOTSTRAP_CLEARANCE_MS,

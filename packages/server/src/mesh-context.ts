@@ -12,6 +12,7 @@ import type {
   WeightedLruCache,
 } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { Tracer } from "@opentelemetry/api";
 import type { CopyData } from "./cache/copy-data.js";
 import type { SpaceSignal } from "./cache/space-signal.js";
 import type { ModelRates } from "./cluster/model-rates.js";
@@ -55,6 +56,8 @@ export interface MeshContext {
   readonly readOnly: boolean;
   /** `MM_MAX_INFLIGHT_PER_MODEL_COPY` (latency-based mode): 0 = default, negative = unbounded. */
   readonly maxInFlightPerCopy: number;
+  /** Records inference spans when set; `undefined` (the default) keeps tracing off and free. */
+  readonly tracer: Tracer | undefined;
   readonly runtime: RuntimeConnection;
   readonly timings: ResolvedTimings;
   readonly registry: KvTable<ModelRecord>;

@@ -2,6 +2,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { Clock, Logger, MeshMetrics, MeshStore, Random } from "@modelmesh/core";
 import type { RuntimeConnection } from "@modelmesh/runtime-client";
+import type { Tracer } from "@opentelemetry/api";
 import type { CopyRequester } from "./cluster/copy-requester.js";
 import type { TypeConstraintConfig } from "./cluster/type-constraints.js";
 import type { ConnectionLimits } from "./connections/connection-limits.js";
@@ -159,6 +160,12 @@ export interface ModelMeshOptions {
   readonly logger?: Logger;
   /** Where the instance reports metrics (`MM_METRICS`); default: none recorded. */
   readonly metrics?: MeshMetrics;
+  /**
+   * Records OpenTelemetry spans of inference calls (routing, load queue, load, forwarding,
+   * runtime call) and passes W3C `traceparent` on to the runtime and to peers. Absent (the
+   * default): no span is created and nothing is allocated for tracing per call.
+   */
+  readonly tracer?: Tracer;
 }
 
 /** Options of {@link ModelMesh.registerServices}. */

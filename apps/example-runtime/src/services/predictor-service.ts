@@ -36,10 +36,25 @@ function callOf(context: HandlerContext) {
   };
 }
 
-/** `mmesh.ExamplePredictor`: predict, and multiPredict (results keyed by model id, so merges add up). */
+/** Response header naming the `traceparent` the runtime received (for tracing tests). */
+export const RECEIVED_TRACEPARENT_HEADER = "example-received-traceparent";
+
+// Shows the caller which trace context reached the runtime: the mesh replaces the client's
+// `traceparent` with its own span's when tracing is on.
+function echoTraceparent(context: HandlerContext): void {
+  const traceparent = context.requestHeader.get("traceparent");
+  if (traceparent !== null) context.responseHeader.set(RECEIVED_TRACEPARENT_HEADER, traceparent);
+}
+
+/**
+ * `mmesh.ExamplePredictor`: predict (which echoes a received `traceparent` in the
+ * `example-received-traceparent` response header), and multiPredict (results keyed by model id,
+ * so merges add up).
+ */
 export function predictorService(state: RuntimeState): ServiceImpl<typeof ExamplePredictor> {
   return {
     async predict(request, context) {
+      echoTraceparent(context);
       const { results } = await predictFor(state, request, callOf(context));
       return { results };
     },

@@ -3,11 +3,13 @@ import type { Logger, MeshStore } from "@modelmesh/core";
 import { connectRuntime, type RuntimeConnection } from "@modelmesh/runtime-client";
 import { createModelMesh, type ModelMesh } from "@modelmesh/server";
 import type { GatewayConfig } from "../config/config.js";
+import { ReadinessMonitor } from "../health/readiness-monitor.js";
 import { closeHttp, startPrestopServer, startProbeServer } from "../http-servers.js";
 import { type DualProtocolServer, listenDualProtocol } from "../listeners/dual-protocol.js";
 import type { LiveLogLevel } from "../logging.js";
 import { type RunningMetrics, startMetrics } from "../metrics/start-metrics.js";
 import { type StartedTls, startTls } from "../tls/start-tls.js";
+import { type GatewayTracing, startTracing } from "../tracing/start-tracing.js";
 import { meshOptions } from "./mesh-options.js";
 import { openMeshStore } from "./open-store.js";
 import { createRequestHandler } from "./request-handler.js";
@@ -36,6 +38,10 @@ interface Parts {
   listener?: DualProtocolServer;
   /** The `MM_METRICS` backend. */
   metrics?: RunningMetrics;
+  /** Readiness for gRPC health `Watch` streams, which end when the listener closes. */
+  health?: ReadinessMonitor;
+  /** The OpenTelemetry SDK, when `OTEL_TRACES_EXPORTER` asks for it. */
+  tracing?: GatewayTracing;
   /** Stops watching `MM_DATAPLANE_CONFIG_PATH`. */
   unwatchDataplane?: () => void;
   /** TLS material of both ports, following its files. */
@@ -77,6 +83,8 @@ async function closeParts(
   if (lingerMs > 0 && (parts.listener?.openConnections ?? 0) > 0) {
     await new Promise((resolve) => setTimeout(resolve, lingerMs));
   }
+  // Health `Watch` streams never end on their own; they have seen NOT_SERVING by now.
+  parts.health?.close();
   await parts.listener?.close(remaining());
   await parts.mesh?.shutdown(deadlineMs).catch((error: unknown) => {
     logger.error({ err: error }, "mesh shutdown failed");
@@ -84,6 +92,7 @@ async function closeParts(
   parts.runtime?.close();
   parts.tls?.close();
   await parts.metrics?.close().catch(() => undefined);
+  await parts.tracing?.shutdown();
   await parts.store?.close().catch((error: unknown) => {
     logger.warn({ err: error }, "closing the store failed");
   });
@@ -148,6 +157,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger: logger.child({ component: "runtime" }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
+    const tracing = await startTracing(config.tracing, {
+      logger,
+      instanceId: config.identity.instanceId,
+      ...(config.identity.serviceVersion === undefined ? {} : { version: config.identity.serviceVersion }),
+    });
+    if (tracing !== undefined) parts.tracing = tracing;
     parts.mesh = createModelMesh({
       ...meshOptions(config, {
         store: parts.store,
@@ -158,6 +173,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         ...(parts.tls?.peer === undefined ? {} : { peerTls: parts.tls.peer }),
       }),
       ...(parts.metrics === undefined ? {} : { metrics: parts.metrics.metrics }),
+      ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
     });
     await parts.mesh.start();
     if (config.dataplanePath !== undefined) {
@@ -169,6 +185,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       });
     }
     options.signal?.throwIfAborted();
+    parts.health = new ReadinessMonitor({ isReady });
     parts.listener = await listenDualProtocol({
       port: config.transport.grpcPort,
       handler: createRequestHandler({
@@ -176,6 +193,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         maxMessageBytes: config.transport.maxMessageBytes,
         // KServe V2 `ServerReady` gives the same answer as the `/ready` probe.
         isReady,
+        health: parts.health,
       }),
       maxHeaderBytes: config.transport.maxHeaderBytes,
       maxConnectionAgeMs: config.transport.maxConnectionAgeMs,
@@ -212,6 +230,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await Promise.all([parts.probe, parts.prestop].map((s) => s && closeHttp(s)));
         logger.info({}, "shutdown complete");
       })();
+      // `stopping` is set only now: health watchers see NOT_SERVING at once.
+      parts.health?.refresh();
       return stopping;
     },
   };

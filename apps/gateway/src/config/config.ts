@@ -14,6 +14,7 @@ import { readStoreSection, type StoreSection } from "./sections/store.js";
 import { readStreamLimitsSection, type StreamLimitsSection } from "./sections/stream-limits.js";
 import { readTimingsSection, type TimingsSection } from "./sections/timings.js";
 import { readTlsSection, type TlsSection } from "./sections/tls.js";
+import { readTracingSection, type TracingSection } from "./sections/tracing.js";
 import { readTransportSection, type TransportSection } from "./sections/transport.js";
 import { readTypeConstraintsSection, type TypeConstraintsSection } from "./sections/type-constraints.js";
 
@@ -40,6 +41,8 @@ export interface GatewayConfig {
   readonly payloadProcessors: PayloadProcessorsSection;
   /** `MM_METRICS`, `MM_INFO_METRICS`, `MM_LOG_PROMETHEUS_REQS`. */
   readonly metrics: MetricsSection;
+  /** `OTEL_*`: OpenTelemetry tracing (off unless an exporter is named). */
+  readonly tracing: TracingSection;
   /** File the dataplane config came from (watched for changes), if any. */
   readonly dataplanePath?: string;
 }
@@ -121,6 +124,7 @@ export function loadConfig(input: {
   const staticRegistration = readStaticRegistrationSection(r);
   const payloadProcessors = readPayloadProcessorsSection(r);
   const metrics = readMetricsSection(r, input.env);
+  const tracing = readTracingSection(r);
   if (wantsHelp) return { kind: "help", text: formatHelp(r.docs) };
   for (const flag of r.unknownFlags()) r.fail(`unknown option --${flag} (see --help)`);
   const config = {
@@ -138,6 +142,7 @@ export function loadConfig(input: {
     staticRegistration,
     payloadProcessors,
     metrics,
+    tracing,
     ...(dataplanePath ? { dataplanePath } : {}),
   };
   crossChecks(r, config);

@@ -1,6 +1,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { isMeshError, MeshError } from "@modelmesh/core";
 import { GrpcCode, methodPolicy } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import { toGrpcStatus } from "../edge/grpc-status.js";
 import type { MeshContext } from "../mesh-context.js";
 import { trackApiRequest } from "../metrics/api-request.js";
@@ -8,6 +9,7 @@ import type { DataplaneConfig, DataplaneRpcConfig } from "../model-mesh.js";
 import { CallCapture } from "../payload/call-capture.js";
 import type { PayloadProcessing } from "../payload/payload-processing.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import { tagRequestedModel, tracedInference } from "../tracing/traced-calls.js";
 import type { VModelTables } from "../vmodels/records.js";
 import { activeModelOf, resolveVModel } from "../vmodels/resolve-vmodel.js";
 import { releaseAnsweredStream } from "./answered-stream.js";
@@ -79,7 +81,11 @@ function precheck(
   return policy.idInjectionPath;
 }
 
-async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest): Promise<void> {
+async function handle(
+  options: InferenceHandlerOptions,
+  req: Http2ServerRequest,
+  trace?: Context,
+): Promise<void> {
   const { ctx, view } = options;
   const stream = req.stream;
   const path = req.headers[":path"] ?? "/";
@@ -135,6 +141,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
       return;
     }
     const id = requested.ids[0] as string;
+    if (trace !== undefined) tagRequestedModel(trace, id, requested.isVModel);
     if (options.payloads !== undefined) {
       capture = new CallCapture(options.payloads, {
         method,
@@ -156,6 +163,7 @@ async function handle(options: InferenceHandlerOptions, req: Http2ServerRequest)
         body: injectionPath.length > 0 ? injectModelId(body, injectionPath, modelId, encoding) : body,
         balanced: (requested as RequestedModels).balanced,
         deadlineMs,
+        ...(trace === undefined ? {} : { trace }),
         signal: controller.signal,
         logger: log,
         send: (request, via) =>
@@ -216,7 +224,13 @@ export function createInferenceHandler(options: InferenceHandlerOptions) {
       return;
     }
     options.counters.inFlight++;
-    handle(options, req)
+    const tracer = options.ctx.tracer;
+    (tracer === undefined
+      ? handle(options, req)
+      : tracedInference(tracer, { headers: req.headers, path: req.url }, (trace) =>
+          handle(options, req, trace),
+        )
+    )
       .catch((error: unknown) => {
         options.ctx.logger.error({ reason: String(error) }, "inference handler failed");
       })

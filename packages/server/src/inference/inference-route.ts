@@ -9,6 +9,7 @@ import {
   type RouteRequest,
 } from "@modelmesh/core";
 import { type ForwardRequest, runtimeRequestHeaders } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import type { CopyAdmission, ReleasePermit } from "../cache/copy-admission.js";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
@@ -19,6 +20,8 @@ import { forwardInference } from "../peer-wiring/inference-forward.js";
 import { deregisterCopy } from "../registry/registry-writes.js";
 import { driveRoute, localCopyGone, type Performed } from "../routing/drive-route.js";
 import type { RoutingView } from "../routing/routing-view.js";
+import { inSpan, MODEL_ID_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
+import { tracedSend } from "../tracing/traced-calls.js";
 import type { CallForwarder } from "./relay-call.js";
 
 /** What sending a call to the runtime gave: the result, or a failure before anything reached the client. */
@@ -40,6 +43,11 @@ export interface InferenceCall<T> {
   readonly signal: AbortSignal;
   /** How the call reached this instance, for a call forwarded by a peer (hop and exclusions). */
   readonly hop?: Pick<RouteRequest, "hop" | "cacheHitExcludes" | "cacheMissExcludes">;
+  /**
+   * Trace context of a sampled call (tracing on): spans of this call are started under it.
+   * Absent when tracing is off or the call is not sampled.
+   */
+  readonly trace?: Context;
   /** The call's logger (with its `MM_LOG_REQUEST_HEADERS` fields); the mesh's when absent. */
   readonly logger?: Logger;
   /**
@@ -151,13 +159,23 @@ async function serveLocal<T>(
   const invokeStartMs = metrics.enabled ? performance.now() : 0;
   try {
     logInvoke(ctx, call);
-    const result = await call.send({
+    const request: ForwardRequest = {
       path: call.path,
       headers: runtimeRequestHeaders(call.headers, call.modelId),
       body: call.body,
       signal: call.signal,
       ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
-    });
+    };
+    const result =
+      ctx.tracer === undefined || call.trace === undefined
+        ? await call.send(request)
+        : await tracedSend(
+            ctx.tracer,
+            SpanNames.runtimeCall,
+            { parent: call.trace, attributes: { [MODEL_ID_ATTRIBUTE]: call.modelId } },
+            request,
+            (r) => call.send(r),
+          );
     if (metrics.enabled) recordInvoke(ctx, { call, entry, result, invokeStartMs, missStartMs });
     if (result.kind === "done") return { done: true, value: result.value };
     if (result.error.code === "MODEL_NOT_HERE") {
@@ -182,6 +200,17 @@ async function serveLocal<T>(
  * Resolves when the response went to the client; rejects with the MeshError to answer with.
  */
 export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
+  if (ctx.tracer === undefined || call.trace === undefined) return driveInference(ctx, view, call);
+  const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId };
+  return inSpan(
+    ctx.tracer,
+    SpanNames.route,
+    { parent: call.trace, kind: "internal", attributes },
+    (_, trace) => driveInference(ctx, view, { ...call, trace }),
+  );
+}
+
+function driveInference<T>(ctx: MeshContext, view: RoutingView, call: InferenceCall<T>): Promise<T> {
   const peers = view.peers;
   return driveRoute(
     ctx,
@@ -195,13 +224,14 @@ export function routeInference<T>(ctx: MeshContext, view: RoutingView, call: Inf
     },
     {
       requestDriven: true,
+      ...(call.trace === undefined ? {} : { trace: call.trace }),
       serve: (entry) => serveLocal(ctx, view, call, entry),
       ...(peers === undefined
         ? {}
         : {
             forward: (step, state) => {
               ctx.metrics.forwarded(step.instanceId);
-              return forwardInference(peers, call, step, state);
+              return forwardInference(peers, ctx.tracer, call, step, state);
             },
           }),
       status: () => {

@@ -1,8 +1,10 @@
 import { bytesToUnits, MeshError, type ModelRecord, type RouteOutcome } from "@modelmesh/core";
+import type { Context } from "@opentelemetry/api";
 import { type CopyEntry, createCopyData } from "../cache/copy-data.js";
 import { handleDepartures, removeEntry } from "../cache/departures.js";
 import type { MeshContext } from "../mesh-context.js";
 import { deregisterCopy, registerCopy } from "../registry/registry-writes.js";
+import { tracedLoad } from "../tracing/traced-calls.js";
 import { runLoad } from "./run-load.js";
 
 /** Priority of a request-driven load: two hours ahead of now (§6.3). */
@@ -22,6 +24,8 @@ export interface LoadLocalArgs {
   readonly lastUsedMs: number;
   /** A client request waits for it: queue ahead of background loads (§6.3). */
   readonly requestDriven: boolean;
+  /** Trace context of the sampled call that asked for the load: the load gets spans under it. */
+  readonly trace?: Context;
 }
 
 function failed(error: MeshError, localCopyGone = false): LoadLocalResult {
@@ -158,10 +162,16 @@ function finishRegistration(
       ? args.lastUsedMs
       : now;
   const queuedAtMs = Date.now();
-  data.ticket = ctx.queue.add(priority, () => {
+  const run = () => {
     ctx.metrics.loadQueued(data.modelId, Date.now() - queuedAtMs);
     return runLoad(ctx, entry);
-  });
+  };
+  data.ticket = ctx.queue.add(
+    priority,
+    ctx.tracer === undefined || args.trace === undefined
+      ? run
+      : tracedLoad(ctx.tracer, args.trace, data.modelId, run),
+  );
   ctx.requestPublish();
   return { kind: "entry", entry };
 }

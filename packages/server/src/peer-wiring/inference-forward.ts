@@ -1,6 +1,10 @@
 import type { RouteState } from "@modelmesh/core";
+import type { ForwardRequest } from "@modelmesh/runtime-client";
+import type { Tracer } from "@opentelemetry/api";
 import type { InferenceCall } from "../inference/inference-route.js";
 import type { Performed } from "../routing/drive-route.js";
+import { MODEL_ID_ATTRIBUTE, PEER_INSTANCE_ATTRIBUTE, SpanNames } from "../tracing/mesh-spans.js";
+import { tracedSend } from "../tracing/traced-calls.js";
 import { type ForwardStep, forwardContext, peerUnreachable } from "./forward-context.js";
 import type { PeerLink } from "./peer-link.js";
 
@@ -12,6 +16,7 @@ import type { PeerLink } from "./peer-link.js";
  */
 export async function forwardInference<T>(
   link: PeerLink,
+  tracer: Tracer | undefined,
   call: InferenceCall<T>,
   step: ForwardStep,
   state: RouteState,
@@ -21,16 +26,20 @@ export async function forwardInference<T>(
     return { done: false, outcome: { kind: "failed", error: peerUnreachable(step.instanceId) } };
   }
   const binding = link.client.bind(peer, forwardContext(step, state));
-  const result = await call.send(
-    {
-      path: call.path,
-      headers: call.headers,
-      body: call.body,
-      signal: call.signal,
-      ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
-    },
-    binding,
-  );
+  const request: ForwardRequest = {
+    path: call.path,
+    headers: call.headers,
+    body: call.body,
+    signal: call.signal,
+    ...(call.deadlineMs === undefined ? {} : { timeoutMs: call.deadlineMs - Date.now() }),
+  };
+  const attributes = { [MODEL_ID_ATTRIBUTE]: call.modelId, [PEER_INSTANCE_ATTRIBUTE]: step.instanceId };
+  const result =
+    tracer === undefined || call.trace === undefined
+      ? await call.send(request, binding)
+      : await tracedSend(tracer, SpanNames.forward, { parent: call.trace, attributes }, request, (r) =>
+          call.send(r, binding),
+        );
   if (result.kind === "done") return { done: true, value: result.value };
   return { done: false, outcome: { kind: "failed", error: result.error } };
 }

@@ -1,5 +1,6 @@
 import { MeshError, type ModelStatusDetails } from "@modelmesh/core";
 import { methodPolicy } from "@modelmesh/runtime-client";
+import type { Context } from "@opentelemetry/api";
 import { routeInference } from "../inference/inference-route.js";
 import { readRequestBody } from "../inference/read-request.js";
 import { relayCall } from "../inference/relay-call.js";
@@ -11,6 +12,7 @@ import type { PeerRoutingContext } from "../peer/routing-context.js";
 import type { ForwardedInference, PeerCallScope, PeerHandler, PeerStatusRequest } from "../peer/types.js";
 import type { RoutingView } from "../routing/routing-view.js";
 import { ensureLoaded, modelStatus, type PeerHopFacts } from "../routing/status-route.js";
+import { tracedInference } from "../tracing/traced-calls.js";
 
 /** What the mesh's {@link PeerHandler} needs. */
 export interface MeshPeerHandlerOptions {
@@ -95,27 +97,35 @@ export class MeshPeerHandler implements PeerHandler {
 
   serveForwarded(call: ForwardedInference): Promise<void> {
     return this.#counted(async () => {
-      const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
-      const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
-      await routeInference(ctx, view, {
-        modelId: call.context.modelId,
-        path: call.path,
-        headers: call.headers,
-        body,
-        balanced: false,
-        deadlineMs: call.deadlineMs,
-        signal: call.signal,
-        hop: hopFacts(call.context),
-        send: (request, via) =>
-          relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
-            stallTimeoutMs: streamLimits.stallTimeoutMs,
-            onLateFailure: (error) =>
-              ctx.logger.warn(
-                { modelId: call.context.modelId, reason: error.message },
-                "call failed after part of the answer was sent",
-              ),
-          }),
-      });
+      const { ctx } = this.#options;
+      if (ctx.tracer === undefined) return this.#routeForwarded(call);
+      const traced = { headers: call.headers, path: call.path, modelId: call.context.modelId };
+      return tracedInference(ctx.tracer, traced, (trace) => this.#routeForwarded(call, trace));
+    });
+  }
+
+  async #routeForwarded(call: ForwardedInference, trace?: Context): Promise<void> {
+    const { ctx, view, maxMessageBytes, streamLimits } = this.#options;
+    const body = await readRequestBody(call.request, maxMessageBytes, streamLimits.requestBodyTimeoutMs);
+    await routeInference(ctx, view, {
+      modelId: call.context.modelId,
+      path: call.path,
+      headers: call.headers,
+      body,
+      balanced: false,
+      deadlineMs: call.deadlineMs,
+      signal: call.signal,
+      hop: hopFacts(call.context),
+      ...(trace === undefined ? {} : { trace }),
+      send: (request, via) =>
+        relayCall(via ?? ctx.runtime.forwarder, request, call.stream, {
+          stallTimeoutMs: streamLimits.stallTimeoutMs,
+          onLateFailure: (error) =>
+            ctx.logger.warn(
+              { modelId: call.context.modelId, reason: error.message },
+              "call failed after part of the answer was sent",
+            ),
+        }),
     });
   }
 

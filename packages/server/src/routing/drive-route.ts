@@ -8,6 +8,7 @@ import {
   recordRouteOutcome,
   startRoute,
 } from "@modelmesh/core";
+import type { Context } from "@opentelemetry/api";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { loadLocal } from "../loading/load-local.js";
 import type { MeshContext } from "../mesh-context.js";
@@ -23,6 +24,8 @@ export type Performed<T> =
 export interface RoutePerformer<T> {
   /** A client request waits on loads it triggers (they overtake background loads). */
   readonly requestDriven: boolean;
+  /** Trace context of a sampled inference call: loads it starts get spans under it. */
+  readonly trace?: Context;
   /** Serves (inference) or inspects (status, ensureLoaded) the local copy. */
   serve(entry: CopyEntry, state: RouteState): Promise<Performed<T>>;
   /** Answers a status step (status and ensureLoaded requests only). */
@@ -90,6 +93,7 @@ async function perform<T>(
         record: state.record,
         lastUsedMs: state.lastUsedMs,
         requestDriven: performer.requestDriven,
+        ...(performer.trace === undefined ? {} : { trace: performer.trace }),
       });
       if (loaded.kind === "outcome") return { done: false, outcome: loaded.outcome };
       return performer.serve(loaded.entry, state);
