@@ -22,8 +22,10 @@ export interface ProjectConfigOptions {
  * TypeScript source (the `@modelmesh/source` export condition), so tests never need a build.
  */
 export function projectConfig(options: ProjectConfigOptions): ViteUserConfig {
-  // Vite's default server conditions, with ours first.
-  const conditions = ["@modelmesh/source", "module", "node", "development|production"];
+  // Vite's default server conditions, with ours first and without "module": that one is a
+  // bundlers' convention Node never applies, and it made @opentelemetry/api (required by
+  // prom-client) resolve to an ESM build Node cannot load.
+  const conditions = ["@modelmesh/source", "node", "development|production"];
   return {
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ["@modelmesh/source"] } },
