@@ -123,8 +123,10 @@ describe("Prometheus over http", () => {
   });
 
   it("exports the leader gauges of a single instance, which leads", async () => {
+    // Registered by now: model-a and the vmodel test's v-1 and v-2 (no autoDelete, so v-1 stays).
+    // The gauge follows registry changes a moment later, so it is polled.
     await waitUntil(
-      async () => (await scrape(promPort)).samples.get("modelmesh_models_managed_total") === 1,
+      async () => (await scrape(promPort)).samples.get("modelmesh_models_managed_total") === 3,
       {
         timeoutMs: 10_000,
         intervalMs: 100,
