@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { modelHeader, startMesh, type TestMesh } from "@modelmesh/testkit/mesh";
 import { stopAllProcesses } from "@modelmesh/testkit/processes";
+import { callHeaders, connect, sizedAnswerRequest, unaryCall } from "@modelmesh/testkit/relay-client";
+import { waitUntil } from "@modelmesh/testkit/wait-until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerLoaded } from "./support.js";
 
@@ -34,7 +36,8 @@ describe("latency-based mode (limitModelConcurrency)", () => {
   beforeAll(async () => {
     const runtime = { args: ["--max-concurrency", "2"] };
     [defaults, bounded] = await Promise.all([
-      startMesh({ name: "latency-default", runtime }),
+      // Each runtime call logged (once it holds a permit): the deadline test waits for two.
+      startMesh({ name: "latency-default", runtime, env: { MM_LOG_EACH_INVOKE: "true" } }),
       startMesh({ name: "latency-bounded", runtime, env: { MM_MAX_INFLIGHT_PER_MODEL_COPY: "3" } }),
     ]);
     await Promise.all([registerLoaded(defaults, "latency-m"), registerLoaded(bounded, "latency-m")]);
@@ -58,5 +61,28 @@ describe("latency-based mode (limitModelConcurrency)", () => {
       "ResourceExhausted: Model queue overload",
       "ResourceExhausted: Model queue overload",
     ]);
+  });
+
+  it("ends a call that waits for a permit past its deadline with DEADLINE_EXCEEDED, at the deadline", async () => {
+    // Two slow calls hold both permits; a third with a 500 ms deadline waits behind them.
+    const invoked = () => defaults.logs().filter((l) => l.msg?.startsWith("invoking model runtime")).length;
+    const before = invoked();
+    const slow = parallelCalls(defaults, "latency-m", 2, 4000);
+    await waitUntil(() => invoked() === before + 2, { timeoutMs: 3000, description: "both permits taken" });
+    // The deadline goes as grpc-timeout only (no client-side timer), so the answer is the mesh's.
+    const session = connect(defaults.port);
+    const startMs = Date.now();
+    const outcome = await unaryCall(
+      session,
+      { ...callHeaders("latency-m"), "grpc-timeout": "500m" },
+      sizedAnswerRequest(16),
+      0,
+    );
+    const tookMs = Date.now() - startMs;
+    session.close();
+    expect(outcome.status).toBe(String(Code.DeadlineExceeded));
+    // Well before the permits come free (4 s): the wait itself honoured the deadline.
+    expect(tookMs).toBeLessThan(2500);
+    expect(await slow).toEqual(["OK", "OK"]);
   });
 });

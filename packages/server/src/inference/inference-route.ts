@@ -13,7 +13,7 @@ import type { Context } from "@opentelemetry/api";
 import type { CopyAdmission, ReleasePermit } from "../cache/copy-admission.js";
 import type { CopyEntry } from "../cache/copy-data.js";
 import { removeEntry } from "../cache/departures.js";
-import { awaitServable } from "../loading/await-copy.js";
+import { awaitServable, interrupted } from "../loading/await-copy.js";
 import type { MeshContext } from "../mesh-context.js";
 import { recordInvoke } from "../metrics/invoke-metrics.js";
 import { forwardInference } from "../peer-wiring/inference-forward.js";
@@ -87,8 +87,9 @@ function logInvoke(ctx: MeshContext, call: InferenceCall<unknown>): void {
 const PERMIT_RECHECK_MS = 100;
 
 /**
- * Latency-based mode: waits for one of the copy's permits. Over the copy's bound the call fails
- * with "Model queue overload"; a copy removed while the call waited sends it elsewhere.
+ * Latency-based mode: waits for one of the copy's permits, at most until the call's deadline
+ * (DEADLINE_EXCEEDED) or its cancellation (CANCELLED). Over the copy's bound the call fails with
+ * "Model queue overload"; a copy removed while the call waited sends it elsewhere.
  */
 async function admit<T>(
   ctx: MeshContext,
@@ -97,13 +98,19 @@ async function admit<T>(
   admission: CopyAdmission,
 ): Promise<{ ok: true; release: ReleasePermit } | { ok: false; outcome: RouteOutcome }> {
   const startMs = Date.now();
+  if (call.deadlineMs !== undefined && call.deadlineMs <= startMs) throw interrupted("deadline");
+  const deadline = call.deadlineMs === undefined ? undefined : AbortSignal.timeout(call.deadlineMs - startMs);
   let release: ReleasePermit;
   try {
-    release = await admission.acquire(call.signal);
+    release = await admission.acquire(
+      deadline === undefined ? call.signal : AbortSignal.any([call.signal, deadline]),
+    );
   } catch (error) {
     if (isMeshError(error) && error.code === "CAPACITY_EXHAUSTED") {
       return { ok: false, outcome: { kind: "failed", error } };
     }
+    if (call.signal.aborted) throw interrupted("cancelled");
+    if (deadline?.aborted) throw interrupted("deadline");
     throw error;
   }
   const waitedMs = Date.now() - startMs;
