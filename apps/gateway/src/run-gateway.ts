@@ -5,7 +5,7 @@ import { createRootLogger, LiveLogLevel, toLoggerPort } from "./logging.js";
 
 // Options that are read and checked but that this version's mesh does not act on yet (the
 // server's options have no place for them). Setting one is reported, so nobody relies on it.
-const notUsedYet = ["MM_MAX_INFLIGHT_PER_MODEL_COPY", "MM_CONC_SCALEUP_BANDWIDTH_PCT"];
+const notUsedYet = ["MM_CONC_SCALEUP_BANDWIDTH_PCT"];
 
 /** Exit codes of the `modelmesh` process. */
 export const ExitCode = {

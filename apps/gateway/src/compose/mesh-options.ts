@@ -56,7 +56,7 @@ export function meshOptions(
     multiModelParallelism: behaviour.multiParallelism,
     logEachInvoke: behaviour.logEachInvocation,
     ...(config.store.readOnly ? { readOnly: true } : {}),
-    maxInFlightPerCopy: behaviour.maxInFlightPerCopy,
+    maxInFlightPerCopy: behaviour.maxInflightPerCopy,
     ...(Object.keys(behaviour.logRequestHeaders).length === 0
       ? {}
       : { logRequestHeaders: behaviour.logRequestHeaders }),

@@ -77,6 +77,16 @@ describe("loadConfig()", () => {
     expect(ok({ KV_READ_ONLY: "TRUE" }).store.readOnly).toBe(true);
   });
 
+  it("reads MM_MAX_INFLIGHT_PER_MODEL_COPY (0 = default, negative = no bound) and refuses other values", () => {
+    expect(ok({}).behaviour.maxInflightPerCopy).toBe(0);
+    expect(ok({ MM_MAX_INFLIGHT_PER_MODEL_COPY: "-1" }).behaviour.maxInflightPerCopy).toBe(-1);
+    expect(ok({ MM_MAX_INFLIGHT_PER_MODEL_COPY: "24" }).behaviour.maxInflightPerCopy).toBe(24);
+    expect([...errors({ MM_MAX_INFLIGHT_PER_MODEL_COPY: "many", KV_READ_ONLY: "maybe" })].sort()).toEqual([
+      'KV_READ_ONLY="maybe": must be true or false',
+      'MM_MAX_INFLIGHT_PER_MODEL_COPY="many": must be a whole number',
+    ]);
+  });
+
   it.each([
     [{ MM_LOCATION: "10.0.0.7", WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.7"],
     [{ WKUBE_NODE_IP: "10.0.0.8", MM_ADVERTISE_ADDRESS: "10.1.0.3" }, "10.0.0.8"],

@@ -19,7 +19,10 @@ export interface BehaviourSection {
   readonly scaleUpRpmThreshold: number;
   /** `MM_MULTI_PARALLELISM`: fan-out of one multi-model request. */
   readonly multiParallelism: number;
-  /** `MM_MAX_INFLIGHT_PER_MODEL_COPY`: latency mode admission limit (0 = default, < 0 unlimited). */
+  /**
+   * `MM_MAX_INFLIGHT_PER_MODEL_COPY`: with a runtime that limits model concurrency, calls one copy
+   * admits (running and queued); 0 = max(16, 8 × maxConcurrency), negative = no bound.
+   */
   readonly maxInflightPerCopy: number;
   /** `MM_CONC_SCALEUP_BANDWIDTH_PCT`: latency mode scale-up threshold, percent (10–200). */
   readonly concurrencyScaleUpBandwidthPct: number;
@@ -35,11 +38,6 @@ export interface BehaviourSection {
   readonly failFastUpgradeEnabled: boolean;
   /** `MM_DEFAULT_VMODEL_OWNER`: owner of vmodels created without one ("" = none). */
   readonly defaultVModelOwner: string;
-  /**
-   * `MM_MAX_INFLIGHT_PER_MODEL_COPY`: with a runtime that limits model concurrency, calls one copy
-   * admits (running and queued); 0 = max(16, 8 × maxConcurrency), negative = no bound.
-   */
-  readonly maxInFlightPerCopy: number;
 }
 
 const headerMap = json<Record<string, string>>((value) => {
@@ -91,7 +89,8 @@ export function readBehaviourSection(r: ConfigReader): BehaviourSection {
     maxInflightPerCopy: r.read(
       {
         env: "MM_MAX_INFLIGHT_PER_MODEL_COPY",
-        description: "latency mode admission limit per copy",
+        description:
+          "latency-based mode: calls one copy admits, running and queued (0 = max(16, 8 × its concurrency), negative = no bound)",
         default: 0,
       },
       integer(Number.MIN_SAFE_INTEGER),
@@ -145,15 +144,6 @@ export function readBehaviourSection(r: ConfigReader): BehaviourSection {
         defaultText: "",
       },
       text,
-    ),
-    maxInFlightPerCopy: r.read(
-      {
-        env: "MM_MAX_INFLIGHT_PER_MODEL_COPY",
-        description:
-          "latency-based mode: calls one copy admits, running and queued (0 = max(16, 8 × its concurrency), negative = no bound)",
-        default: 0,
-      },
-      integer(Number.MIN_SAFE_INTEGER),
     ),
   };
 }
