@@ -22,7 +22,7 @@ function readableAge(ms: number): string {
     .join(" ");
 }
 
-/** "never" for the empty-cache sentinel, else the age of an epoch-ms time. */
+/** "empty" for the empty-cache sentinel, else how long ago an epoch-ms time was. */
 function lruAge(nowMs: number, lruTimeMs: number): string {
   return lruTimeMs >= Number.MAX_SAFE_INTEGER ? "empty" : `${readableAge(nowMs - lruTimeMs)} ago`;
 }
