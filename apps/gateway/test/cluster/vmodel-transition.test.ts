@@ -391,13 +391,14 @@ describe("vmodel transitions (cluster)", () => {
     expect([done.info.activeModelId, done.info.targetModelId]).toEqual([after, after]);
     expect(done.tookMs).toBeLessThan(60_000);
     expect(killedMs - startMs).toBeLessThan(slowLoadMs);
-    // A survivor, elected leader, completed it.
-    expect(
-      survivors.some((mesh) =>
-        mesh.logs().some((line) => line.msg === "vmodel transition complete" && line.vModelId === v),
-      ),
-      "a survivor logged the completion",
-    ).toBe(true);
+    // A survivor, elected leader, completed it (its log line may reach the test a moment later).
+    await waitUntil(
+      () =>
+        survivors.some((mesh) =>
+          mesh.logs().some((line) => line.msg === "vmodel transition complete" && line.vModelId === v),
+        ),
+      { timeoutMs: 10_000, description: "a survivor to log the completion" },
+    );
     // One of the survivors leads now, and calls by the vmodel through both reach the new model.
     await waitUntil(() => survivors.some(leads), { timeoutMs: 30_000, description: "a new leader" });
     for (const [i, mesh] of survivors.entries()) {
